@@ -1,0 +1,343 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+)
+
+// Sign-up, sign-in, the session's user and sign-out.
+
+// userAndSession is the answer of every sign-up and sign-in call.
+type userAndSession struct {
+	User    *user    `json:"user"`
+	Session *session `json:"session"`
+}
+
+// signUpBody is what signUpWithEmail and signUpWithPhone post.
+// nameOrUserData is the 2.x field; name is what older clients and Dart send.
+// Each is a name string or an object of user data.
+type signUpBody struct {
+	Email          string          `json:"email"`
+	Phone          string          `json:"phone"`
+	Password       string          `json:"password"`
+	NameOrUserData json.RawMessage `json:"nameOrUserData"`
+	Name           json.RawMessage `json:"name"`
+}
+
+// userData is the parsed nameOrUserData.
+type userData struct {
+	name          string
+	emailVerified bool
+	phoneVerified bool
+	extra         map[string]any
+}
+
+func parseUserData(fe *fieldErrors, b signUpBody) userData {
+	d := userData{extra: map[string]any{}}
+	param, raw := "nameOrUserData", b.NameOrUserData
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		param, raw = "name", b.Name
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return d
+	}
+	if raw[0] == '"' {
+		json.Unmarshal(raw, &d.name)
+		return d
+	}
+	var obj map[string]any
+	if raw[0] != '{' || json.Unmarshal(raw, &obj) != nil {
+		fe.add(param, "body", "'"+param+"' must be the user's name or an object of user data.")
+		return d
+	}
+	for k, v := range obj {
+		switch k {
+		case "name":
+			d.name, _ = v.(string)
+		case "emailVerified":
+			d.emailVerified, _ = v.(bool)
+		case "phoneVerified":
+			d.phoneVerified, _ = v.(bool)
+		default:
+			if !reservedFields[k] {
+				d.extra[k] = v
+			}
+		}
+	}
+	return d
+}
+
+// newUserLocked creates, stores and answers a user; the caller checked that
+// its email and phone are free.
+func (en *env) newUserLocked(id, email, phone, password string, d userData, now time.Time) *user {
+	u := &user{
+		id: id, provider: "altogic", email: email, phone: phone, name: d.name,
+		emailVerified: d.emailVerified, phoneVerified: d.phoneVerified,
+		signUpAt: now, lastLoginAt: now, extra: d.extra,
+	}
+	if u.id == "" {
+		u.id = newObjectID(now)
+	}
+	u.setPassword(password)
+	en.addUserLocked(u)
+	return u
+}
+
+// signUpWithEmail is POST /signup-email.
+func (e *Emulator) signUpWithEmail(c *call) (any, error) {
+	var b signUpBody
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	email := normalizeEmail(b.Email)
+	var captured func()
+	out, err := locked(c.env, func() (any, error) {
+		en := c.env
+		var fe fieldErrors
+		fe.email("email", "body", email)
+		fe.newPassword("password", "body", b.Password, en.settings)
+		d := parseUserData(&fe, b)
+		if err := fe.err(); err != nil {
+			return nil, err
+		}
+		if en.userByEmailLocked(email) != nil {
+			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
+				with(map[string]any{"value": email, "param": "email"})
+		}
+		u := en.newUserLocked("", email, "", b.Password, d, c.now)
+		if en.settings.EmailConfirmation && !u.emailVerified {
+			m := c.linkEmail(en.issueLinkLocked("email-confirm", u, email, c.now), u.name)
+			captured = func() { c.captureEmail(m) }
+			return userAndSession{User: u.snapshot()}, nil
+		}
+		s := en.newSessionLocked(e.secret, u, c.r.UserAgent(), c.now)
+		return userAndSession{User: u.snapshot(), Session: s}, nil
+	})
+	if captured != nil {
+		captured()
+	}
+	return out, err
+}
+
+// signUpWithPhone is POST /signup-phone.
+func (e *Emulator) signUpWithPhone(c *call) (any, error) {
+	var b signUpBody
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	phone := strings.TrimSpace(b.Phone)
+	var captured func()
+	out, err := locked(c.env, func() (any, error) {
+		en := c.env
+		var fe fieldErrors
+		fe.phone("phone", "body", phone)
+		fe.newPassword("password", "body", b.Password, en.settings)
+		d := parseUserData(&fe, b)
+		if err := fe.err(); err != nil {
+			return nil, err
+		}
+		if en.userByPhoneLocked(phone) != nil {
+			// Agnost answers a duplicate phone with this status and code.
+			return nil, newError(http.StatusNotFound, codeUserNotFound, msgPhoneNotUnique).
+				with(map[string]any{"value": phone, "param": "phone"})
+		}
+		u := en.newUserLocked("", "", phone, b.Password, d, c.now)
+		if en.settings.PhoneConfirmation && !u.phoneVerified {
+			m := c.codeSMS(en.issueCodeLocked("phone-confirm", u, phone, c.now))
+			captured = func() { c.captureSMS(m) }
+			return userAndSession{User: u.snapshot()}, nil
+		}
+		s := en.newSessionLocked(e.secret, u, c.r.UserAgent(), c.now)
+		return userAndSession{User: u.snapshot(), Session: s}, nil
+	})
+	if captured != nil {
+		captured()
+	}
+	return out, err
+}
+
+type signInBody struct {
+	Email    string `json:"email"`
+	Phone    string `json:"phone"`
+	Password string `json:"password"`
+}
+
+// signInWithEmail is POST /signin-email. An unverified address is reported
+// before a wrong password, as the real service does.
+func (e *Emulator) signInWithEmail(c *call) (any, error) {
+	var b signInBody
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	email := normalizeEmail(b.Email)
+	var fe fieldErrors
+	fe.email("email", "body", email)
+	fe.present("password", "body", b.Password)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return locked(c.env, func() (any, error) {
+		en := c.env
+		u := en.userByEmailLocked(email)
+		switch {
+		case u == nil:
+			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
+		case en.settings.EmailConfirmation && !u.emailVerified:
+			return nil, newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
+		case !u.checkPassword(b.Password):
+			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
+		}
+		return c.signInLocked(u), nil
+	})
+}
+
+// signInWithPhone is POST /signin-phone.
+func (e *Emulator) signInWithPhone(c *call) (any, error) {
+	var b signInBody
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	phone := strings.TrimSpace(b.Phone)
+	var fe fieldErrors
+	fe.phone("phone", "body", phone)
+	fe.present("password", "body", b.Password)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return locked(c.env, func() (any, error) {
+		en := c.env
+		u := en.userByPhoneLocked(phone)
+		switch {
+		case u == nil:
+			return nil, newError(http.StatusNotFound, codeUserNotFound, msgUnknownPhoneSignIn)
+		case en.settings.PhoneConfirmation && !u.phoneVerified:
+			return nil, newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
+		case !u.checkPassword(b.Password):
+			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadPhonePassword)
+		}
+		return c.signInLocked(u), nil
+	})
+}
+
+// signInLocked opens a session for u and answers {user, session}.
+func (c *call) signInLocked(u *user) userAndSession {
+	u.lastLoginAt = c.now
+	s := c.env.newSessionLocked(c.e.secret, u, c.r.UserAgent(), c.now)
+	return userAndSession{User: u.snapshot(), Session: s}
+}
+
+// grantKinds are the access tokens that getAuthGrant exchanges for a session.
+var grantKinds = map[string]bool{"email-signin": true, "magic-link": true, "oauth-signin": true, "oauth-signup": true}
+
+// getAuthGrant is GET /grant?key=: an access token from a redirect becomes
+// a session.
+func (e *Emulator) getAuthGrant(c *call) (any, error) {
+	key := strings.TrimSpace(c.query("key"))
+	if key == "" {
+		return nil, newError(http.StatusBadRequest, codeMissingAccessToken, msgMissingAccessToken)
+	}
+	return locked(c.env, func() (any, error) {
+		en := c.env
+		at := en.access[key]
+		switch {
+		case at == nil || at.used || !c.now.Before(at.expires):
+			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
+		case !grantKinds[at.kind]:
+			return nil, newError(http.StatusUnauthorized, codeInvalidTokenType, "Not a valid token type to get user authentication grants.")
+		}
+		at.used = true
+		u := en.users[at.userID]
+		if u == nil {
+			return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
+		}
+		return c.signInLocked(u), nil
+	})
+}
+
+// sessionLocked answers the session of the request's Session header (or
+// session_token cookie) and its user, or the errors on which the official
+// client wipes its stored session.
+func (c *call) sessionLocked() (*session, *user, error) {
+	token := strings.TrimSpace(c.r.Header.Get("Session"))
+	if token == "" {
+		if ck, err := c.r.Cookie("session_token"); err == nil {
+			token = ck.Value
+		}
+	}
+	if token == "" {
+		return nil, nil, newError(http.StatusUnauthorized, codeMissingSession, msgMissingSession)
+	}
+	s := c.env.sessions[token]
+	if s == nil {
+		if validSessionJWT(c.e.secret, token) {
+			return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgSessionGone)
+		}
+		return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgBadSessionJWT)
+	}
+	u := c.env.users[s.userID]
+	if u == nil {
+		return nil, nil, newError(http.StatusNotFound, codeUserNotFound, msgSessionUserGone)
+	}
+	return s, u, nil
+}
+
+// getUserFromDB is GET /user: the session's user, bare.
+func (e *Emulator) getUserFromDB(c *call) (any, error) {
+	return locked(c.env, func() (any, error) {
+		_, u, err := c.sessionLocked()
+		if err != nil {
+			return nil, err
+		}
+		return u.snapshot(), nil
+	})
+}
+
+// signOut is POST /signout with {token?}: ends the caller's session, or
+// another session of the same user by its token.
+func (e *Emulator) signOut(c *call) (any, error) {
+	var b struct {
+		Token string `json:"token"`
+	}
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	return locked(c.env, func() (any, error) {
+		en := c.env
+		cur, _, err := c.sessionLocked()
+		if err != nil {
+			return nil, err
+		}
+		token := strings.TrimSpace(b.Token)
+		if token == "" || token == cur.token {
+			delete(en.sessions, cur.token)
+			return emptyOK{}, nil
+		}
+		target := en.sessions[token]
+		switch {
+		case target == nil && !validSessionJWT(e.secret, token):
+			return nil, newError(http.StatusNotFound, codeInvalidSession, msgSignOutMalformed)
+		case target == nil:
+			return emptyOK{}, nil // already signed out
+		case target.userID != cur.userID:
+			return nil, newError(http.StatusForbidden, codeInvalidSession, msgSignOutForeign)
+		}
+		delete(en.sessions, token)
+		return emptyOK{}, nil
+	})
+}
+
+// userFromFixture turns a fixture (or a user posted to the control API)
+// into userData for newUserLocked.
+func userFromFixture(fu fixtures.User) userData {
+	d := userData{name: fu.Name, emailVerified: fu.EmailVerified, phoneVerified: fu.PhoneVerified, extra: map[string]any{}}
+	for k, v := range fu.Extra {
+		d.extra[k] = v
+	}
+	return d
+}

@@ -1,0 +1,440 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+)
+
+// Version is the emulator's version, answered by /_emulator/health.
+const Version = "0.1.0"
+
+// DefaultEnvironment is the environment of paths without an /e:{envId} prefix.
+const DefaultEnvironment = "default"
+
+// Options configure an Emulator. The zero value is usable: the embedded
+// default fixtures, links built from each request's host, the system clock,
+// logs discarded.
+type Options struct {
+	// Fixtures are the users and settings every environment starts from.
+	// Nil means fixtures.Default().
+	Fixtures *fixtures.Fixtures
+	// PublicURL is the base of links put in emails, such as
+	// "http://127.0.0.1:8484". Empty means the scheme and host of the request
+	// that caused the email.
+	PublicURL string
+	// Clock is the source of "now". Nil means the system clock.
+	Clock Clock
+	// Logger receives one line per captured email or SMS, with its link or
+	// code. Nil discards.
+	Logger *slog.Logger
+	// MaxBodyBytes limits request bodies; larger ones get 413. Zero means 1 MiB.
+	MaxBodyBytes int64
+	// InboxLimit caps the emails and the SMS kept per environment, oldest
+	// dropped first. Zero means 1000; negative means no cap.
+	InboxLimit int
+}
+
+// Emulator is the Altogic auth API emulator. It is an http.Handler; create
+// it with New.
+type Emulator struct {
+	fixtures   *fixtures.Fixtures
+	publicURL  string
+	clock      Clock
+	log        *slog.Logger
+	maxBody    int64
+	inboxLimit int
+	secret     []byte
+	spec       *spec
+	ops        map[string]operation
+
+	mu   sync.Mutex
+	envs map[string]*env
+}
+
+// handlerFunc handles one operation of openapi.yaml. It answers a value to
+// write as JSON with status 200, one of the reply types below, or an error
+// (an *apiError for the envelope).
+type handlerFunc func(c *call) (any, error)
+
+type operation struct {
+	handler handlerFunc
+	// api marks Altogic API operations, which need an X-Client-Key.
+	api bool
+}
+
+// Replies other than a 200 JSON body.
+type (
+	emptyOK    struct{}                           // 200, empty body, as Altogic answers send-* and reset-*
+	noContent  struct{}                           // 204
+	created    struct{ v any }                    // 201 with a JSON body
+	redirectTo string                             // 302 to that URL
+	rawBody    struct{ contentType, body string } // 200 with that body
+)
+
+// New answers an Emulator, or an error if the options cannot be used.
+func New(opts Options) (*Emulator, error) {
+	e := &Emulator{
+		fixtures:   opts.Fixtures,
+		publicURL:  strings.TrimRight(opts.PublicURL, "/"),
+		clock:      opts.Clock,
+		log:        opts.Logger,
+		maxBody:    opts.MaxBodyBytes,
+		inboxLimit: opts.InboxLimit,
+		secret:     randomBytes(32),
+		envs:       map[string]*env{},
+	}
+	if e.fixtures == nil {
+		e.fixtures = fixtures.Default()
+	}
+	if e.clock == nil {
+		e.clock = systemClock{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.maxBody == 0 {
+		e.maxBody = 1 << 20
+	}
+	if e.maxBody < 0 {
+		return nil, fmt.Errorf("MaxBodyBytes must not be negative")
+	}
+	switch {
+	case e.inboxLimit == 0:
+		e.inboxLimit = 1000
+	case e.inboxLimit < 0:
+		e.inboxLimit = 0
+	}
+	if e.publicURL != "" {
+		u, err := url.Parse(e.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("public URL %q must be an absolute http or https URL", opts.PublicURL)
+		}
+	}
+	var err error
+	if e.spec, err = loadSpec(); err != nil {
+		return nil, err
+	}
+	e.ops = e.routes()
+	for _, id := range e.spec.operationIDs() {
+		if _, ok := e.ops[id]; !ok {
+			return nil, fmt.Errorf("openapi.yaml operation %s has no handler", id)
+		}
+	}
+	return e, nil
+}
+
+// routes is the route table: one line per operationId of openapi.yaml.
+func (e *Emulator) routes() map[string]operation {
+	api := func(h handlerFunc) operation { return operation{handler: h, api: true} }
+	ctl := func(h handlerFunc) operation { return operation{handler: h} }
+	return map[string]operation{
+		// The four password-reset flows.
+		"sendResetPwdEmail": api(e.sendResetPwdEmail),
+		"resetPwdWithToken": api(e.resetPwdWithToken),
+		"sendResetPwdCode":  api(e.sendResetPwdCode),
+		"resetPwdWithCode":  api(e.resetPwdWithCode),
+		"verifyEmailLink":   ctl(e.verifyEmailLink),
+		"signUpWithEmail":   api(e.signUpWithEmail),
+		"signUpWithPhone":   api(e.signUpWithPhone),
+		"signInWithEmail":   api(e.signInWithEmail),
+		"signInWithPhone":   api(e.signInWithPhone),
+		"getAuthGrant":      api(e.getAuthGrant),
+		"getUserFromDB":     api(e.getUserFromDB),
+		"signOut":           api(e.signOut),
+		"health":            ctl(e.health),
+		"resetEnvironment":  ctl(e.resetEnvironment),
+		"listUsers":         ctl(e.listUsers),
+		"createUser":        ctl(e.createUser),
+		"getConfig":         ctl(e.getConfig),
+		"patchConfig":       ctl(e.patchConfig),
+		"getOpenAPI":        ctl(e.getOpenAPI),
+		"listEmails":        ctl(e.listEmails),
+		"latestEmail":       ctl(e.latestEmail),
+		"getEmail":          ctl(e.getEmail),
+		"listSMS":           ctl(e.listSMS),
+		"latestSMS":         ctl(e.latestSMS),
+		"getSMS":            ctl(e.getSMS),
+		"clearInbox":        ctl(e.clearInbox),
+	}
+}
+
+// call is one request on its way to a handler.
+type call struct {
+	e      *Emulator
+	env    *env
+	r      *http.Request
+	body   []byte
+	prefix string // "" or "/e:{envId}"
+	params map[string]string
+	now    time.Time
+}
+
+// query answers a query parameter as Go decodes it.
+func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
+
+// decode reads the JSON body, already checked by validation, into v.
+func (c *call) decode(v any) error {
+	if len(c.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		return newError(http.StatusBadRequest, codeValidation, "The request body does not have the expected shape: "+err.Error())
+	}
+	return nil
+}
+
+// baseURL answers where links in emails point: the public URL, or the
+// request's own scheme and host, with the environment prefix.
+func (c *call) baseURL() string {
+	base := c.e.publicURL
+	if base == "" {
+		scheme := "http"
+		if c.r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + c.r.Host
+	}
+	return base + c.prefix
+}
+
+// ServeHTTP answers every request in Altogic's JSON error envelope when it
+// fails, whatever the path.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("panic while serving", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			writeError(w, asAPIError(fmt.Errorf("internal error: %v", p)))
+		}
+	}()
+	if corsPreflight(w, r) {
+		return
+	}
+	reply, err := e.serve(w, r)
+	if err != nil {
+		writeError(w, asAPIError(err))
+		return
+	}
+	writeReply(w, reply)
+}
+
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) (any, error) {
+	envID, prefix, rest, err := splitEnv(r.URL.Path)
+	if err != nil {
+		return nil, err
+	}
+	// Route on the path without the environment prefix.
+	rr := r.Clone(r.Context())
+	rr.URL.Path = rest
+	rr.URL.RawPath = ""
+	route, pathParams, err := e.spec.router.FindRoute(rr)
+	if err != nil {
+		return nil, routeError(r, err)
+	}
+	op := e.ops[route.Operation.OperationID]
+	if op.api {
+		if err := e.checkClientKey(r); err != nil {
+			return nil, err
+		}
+	}
+	body, err := readBody(w, rr, route.Operation, e.maxBody)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.spec.validateRequest(rr, route, pathParams, body); err != nil {
+		return nil, err
+	}
+	en, err := e.environment(envID)
+	if err != nil {
+		return nil, err
+	}
+	c := &call{e: e, env: en, r: rr, body: body, prefix: prefix, params: pathParams, now: e.clock.Now().UTC()}
+	return op.handler(c)
+}
+
+// splitEnv takes the optional /e:{envId} prefix off a path.
+func splitEnv(path string) (envID, prefix, rest string, err error) {
+	if !strings.HasPrefix(path, "/e:") {
+		return DefaultEnvironment, "", path, nil
+	}
+	id, rest, _ := strings.Cut(path[len("/e:"):], "/")
+	if !fixtures.EnvIDPattern.MatchString(id) {
+		return "", "", "", newError(http.StatusBadRequest, codeInvalidEnvironment,
+			fmt.Sprintf("The environment id in '/e:%s' is not valid: use 1 to 64 letters, digits, '.', '_' or '-'.", truncate(id, 80)))
+	}
+	return id, "/e:" + id, "/" + rest, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func routeError(r *http.Request, err error) error {
+	if errors.Is(err, routers.ErrMethodNotAllowed) {
+		return newError(http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			fmt.Sprintf("The method %s is not allowed on %s.", r.Method, truncate(r.URL.Path, 200)))
+	}
+	return newError(http.StatusNotFound, codeNotFound,
+		fmt.Sprintf("Cannot find the requested resource: %s %s", r.Method, truncate(r.URL.Path, 200)))
+}
+
+func (e *Emulator) checkClientKey(r *http.Request) error {
+	key := strings.TrimSpace(r.Header.Get("X-Client-Key"))
+	if key == "" {
+		return newError(http.StatusUnauthorized, codeMissingClientKey, msgMissingClientKey)
+	}
+	if len(e.fixtures.ClientKeys) == 0 {
+		return nil
+	}
+	for _, k := range e.fixtures.ClientKeys {
+		if constantTimeEqual(k, key) {
+			return nil
+		}
+	}
+	return newError(http.StatusUnauthorized, codeInvalidClientKey, msgInvalidClientKey)
+}
+
+// readBody reads the body within the size limit and checks that a body the
+// operation takes is JSON, before the validator sees it.
+func readBody(w http.ResponseWriter, r *http.Request, op *openapi3.Operation, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, newError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+				fmt.Sprintf("The request body is larger than the limit of %d bytes.", limit))
+		}
+		return nil, newError(http.StatusBadRequest, codeBodySyntax, "The request body could not be read: "+err.Error())
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	if len(bytes.TrimSpace(body)) == 0 || op.RequestBody == nil {
+		// No body, or one the operation ignores (as Altogic ignores them).
+		return nil, nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, newError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, msgUnsupportedMediaType)
+	}
+	if !json.Valid(body) {
+		return nil, newError(http.StatusBadRequest, codeBodySyntax, msgBodySyntax+" "+jsonSyntaxProblem(body))
+	}
+	// The validator matches the media type exactly; parameters such as
+	// charset are fine.
+	r.Header.Set("Content-Type", "application/json")
+	return body, nil
+}
+
+func jsonSyntaxProblem(body []byte) string {
+	var v any
+	err := json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s (at byte %d).", strings.TrimPrefix(se.Error(), "invalid character "), se.Offset)
+	}
+	if err != nil {
+		return err.Error() + "."
+	}
+	return ""
+}
+
+// environment answers the state of envID, creating it from the fixtures the
+// first time it is used.
+func (e *Emulator) environment(envID string) (*env, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if en, ok := e.envs[envID]; ok {
+		return en, nil
+	}
+	en := newEnv(envID, e.inboxLimit)
+	en.loadLocked(e.fixtures, e.clock.Now().UTC())
+	e.envs[envID] = en
+	return en, nil
+}
+
+// Environments answers the ids of the environments used so far, sorted.
+func (e *Emulator) Environments() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ids := make([]string, 0, len(e.envs))
+	for id := range e.envs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// UserCount answers how many users each environment starts with.
+func (e *Emulator) UserCount() int { return len(e.fixtures.Users) }
+
+func writeReply(w http.ResponseWriter, reply any) {
+	switch v := reply.(type) {
+	case emptyOK:
+		w.WriteHeader(http.StatusOK)
+	case noContent:
+		w.WriteHeader(http.StatusNoContent)
+	case created:
+		writeJSON(w, http.StatusCreated, v.v)
+	case redirectTo:
+		w.Header().Set("Location", string(v))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusFound)
+	case rawBody:
+		w.Header().Set("Content-Type", v.contentType)
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, v.body)
+	default:
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func writeError(w http.ResponseWriter, ae *apiError) {
+	writeJSON(w, ae.status, map[string]any{"errors": ae.items})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		enc.Encode(map[string]any{"errors": asAPIError(err).items})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// contextWait is how long a request may be held open: the asked wait, but
+// never past the request's end.
+func contextWait(ctx context.Context, d time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return time.Until(dl)
+	}
+	return d
+}

@@ -1,0 +1,70 @@
+package emulator
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+)
+
+// The field rules the real service applies beyond what openapi.yaml can say
+// (formats and the password lengths, which are settings). They add one
+// validation_error item per invalid field to f.
+
+const (
+	msgBadEmailFormat = "Not a valid email address format"
+	msgBadPhoneFormat = "Not a valid phone number. Phone number must be in international format [+] [country code] [subscriber number including area code]"
+)
+
+func (f *fieldErrors) email(param, location, v string) {
+	switch {
+	case v == "":
+		f.add(param, location, requiredMessage(param))
+	case !fixtures.EmailPattern.MatchString(v) || len(v) > 254:
+		f.add(param, location, msgBadEmailFormat)
+	}
+}
+
+func (f *fieldErrors) phone(param, location, v string) {
+	switch {
+	case v == "":
+		f.add(param, location, requiredMessage(param))
+	case !fixtures.PhonePattern.MatchString(v):
+		f.add(param, location, msgBadPhoneFormat)
+	}
+}
+
+// newPassword applies the environment's password length rule to a password
+// being set (sign-up, reset, change).
+func (f *fieldErrors) newPassword(param, location, v string, s fixtures.Settings) {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case v == "":
+		f.add(param, location, requiredMessage(param))
+	case n < s.MinPasswordLength || n > s.MaxPasswordLength:
+		f.add(param, location, fmt.Sprintf("%s can be at least %d and at most %d characters long",
+			label(param), s.MinPasswordLength, s.MaxPasswordLength))
+	}
+}
+
+// present requires a non-empty value, as for a password being checked.
+func (f *fieldErrors) present(param, location, v string) {
+	if v == "" {
+		f.add(param, location, requiredMessage(param))
+	}
+}
+
+// queryEmail answers the email query parameter. The official client puts
+// the address into the query unencoded, so a "+" in it arrives as a space;
+// no address has a space, so every space is read back as "+".
+func (c *call) queryEmail() string {
+	return normalizeEmail(strings.ReplaceAll(c.query("email"), " ", "+"))
+}
+
+// queryPhone answers the phone query parameter. The client encodes it, but a
+// hand-written URL such as ?phone=+15555555555 turns "+" into a space, so a
+// space is read back as "+".
+func (c *call) queryPhone() string {
+	return strings.TrimSpace(strings.ReplaceAll(c.query("phone"), " ", "+"))
+}

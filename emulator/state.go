@@ -1,0 +1,187 @@
+package emulator
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/inbox"
+)
+
+// env is the isolated state of one environment id. Its methods ending in
+// Locked expect the caller to hold mu; nothing under mu calls out of the
+// environment except into its inbox, which has its own lock.
+type env struct {
+	id    string
+	inbox *inbox.Store
+
+	mu       sync.Mutex
+	settings fixtures.Settings
+	users    map[string]*user // by _id
+	byEmail  map[string]string
+	byPhone  map[string]string
+	sessions map[string]*session // by token
+	links    map[string]*linkToken
+	access   map[string]*accessToken
+	codes    map[string]*smsCode // by phone + " " + code
+}
+
+// linkToken is the key of a link in an email. A used or expired one is kept
+// so that following it again still redirects with its action.
+type linkToken struct {
+	key     string
+	action  string
+	userID  string
+	email   string
+	expires time.Time
+	used    bool
+}
+
+// accessToken is the access_token of a redirect.
+type accessToken struct {
+	token   string
+	kind    string // reset-pwd, email-signin, magic-link
+	userID  string
+	expires time.Time
+	used    bool
+}
+
+// smsCode is a six-digit code sent by SMS, bound to its phone and purpose.
+type smsCode struct {
+	code    string
+	action  string
+	userID  string
+	phone   string
+	expires time.Time
+	used    bool
+}
+
+func newEnv(id string, inboxLimit int) *env {
+	return &env{id: id, inbox: inbox.New(inboxLimit)}
+}
+
+// loadLocked replaces the whole state with the fixtures.
+func (en *env) loadLocked(f *fixtures.Fixtures, now time.Time) {
+	en.settings = f.SettingsFor(en.id)
+	en.users = map[string]*user{}
+	en.byEmail = map[string]string{}
+	en.byPhone = map[string]string{}
+	en.sessions = map[string]*session{}
+	en.links = map[string]*linkToken{}
+	en.access = map[string]*accessToken{}
+	en.codes = map[string]*smsCode{}
+	for i, fu := range f.Users {
+		id := fu.ID
+		if id == "" {
+			id = fixtureUserID(en.id, i, fu)
+		}
+		en.newUserLocked(id, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), now)
+	}
+}
+
+// fixtureUserID derives a stable _id for a fixture user without one, so a
+// test can rely on it across resets and runs.
+func fixtureUserID(envID string, i int, u fixtures.User) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s\x00%s", envID, i, u.Email, u.Phone)))
+	return hex.EncodeToString(sum[:12])
+}
+
+func (en *env) addUserLocked(u *user) {
+	en.users[u.id] = u
+	if u.email != "" {
+		en.byEmail[u.email] = u.id
+	}
+	if u.phone != "" {
+		en.byPhone[u.phone] = u.id
+	}
+}
+
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func (en *env) userByEmailLocked(email string) *user {
+	return en.users[en.byEmail[normalizeEmail(email)]]
+}
+
+func (en *env) userByPhoneLocked(phone string) *user {
+	return en.users[en.byPhone[phone]]
+}
+
+// randomHex answers n random lowercase hex digits from crypto/rand.
+func randomHex(n int) string {
+	return hex.EncodeToString(randomBytes((n + 1) / 2))[:n]
+}
+
+func (en *env) issueLinkLocked(action string, u *user, email string, now time.Time) *linkToken {
+	lt := &linkToken{action: action, userID: u.id, email: email, expires: now.Add(time.Duration(en.settings.EmailTokenTTL))}
+	for {
+		lt.key = randomHex(32)
+		if _, taken := en.links[lt.key]; !taken {
+			break
+		}
+	}
+	en.links[lt.key] = lt
+	return lt
+}
+
+// issueAccessLocked answers a new access token: 22 lowercase hex digits,
+// like the example in Altogic's documentation.
+func (en *env) issueAccessLocked(kind, userID string, now time.Time) *accessToken {
+	at := &accessToken{kind: kind, userID: userID, expires: now.Add(time.Duration(en.settings.AccessTokenTTL))}
+	for {
+		at.token = randomHex(22)
+		if _, taken := en.access[at.token]; !taken {
+			break
+		}
+	}
+	en.access[at.token] = at
+	return at
+}
+
+func codeKey(phone, code string) string { return phone + " " + code }
+
+// issueCodeLocked answers a new six-digit code for phone, unlike any code of
+// that phone still on record.
+func (en *env) issueCodeLocked(action string, u *user, phone string, now time.Time) *smsCode {
+	sc := &smsCode{action: action, userID: u.id, phone: phone, expires: now.Add(time.Duration(en.settings.SMSCodeTTL))}
+	for {
+		n, err := rand.Int(rand.Reader, big.NewInt(900000))
+		if err != nil {
+			panic(err)
+		}
+		sc.code = fmt.Sprintf("%06d", 100000+n.Int64())
+		if _, taken := en.codes[codeKey(phone, sc.code)]; !taken {
+			break
+		}
+	}
+	en.codes[codeKey(phone, sc.code)] = sc
+	return sc
+}
+
+func (en *env) newSessionLocked(secret []byte, u *user, ua string, now time.Time) *session {
+	s := &session{
+		userID:    u.id,
+		token:     newSessionToken(secret, en.id, u.id, now),
+		created:   now,
+		userAgent: parseUserAgent(ua),
+	}
+	en.sessions[s.token] = s
+	return s
+}
+
+// userSessionsLocked answers the sessions of a user, oldest first.
+func (en *env) userSessionsLocked(userID string) []*session {
+	var out []*session
+	for _, s := range en.sessions {
+		if s.userID == userID {
+			out = append(out, s)
+		}
+	}
+	sortSessions(out)
+	return out
+}

@@ -1,0 +1,147 @@
+package emulator
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"sync/atomic"
+	"time"
+)
+
+// user is a stored user. The password is kept only as a salted SHA-256:
+// this is a test double, and a slow hash such as bcrypt would make every
+// sign-in a thousand times slower for no protection anyone needs here.
+type user struct {
+	id            string
+	provider      string
+	email         string
+	phone         string
+	name          string
+	emailVerified bool
+	phoneVerified bool
+	salt          []byte
+	hash          []byte
+	signUpAt      time.Time
+	lastLoginAt   time.Time
+	extra         map[string]any
+}
+
+func (u *user) setPassword(pw string) {
+	u.salt = randomBytes(16)
+	u.hash = hashPassword(u.salt, pw)
+}
+
+func (u *user) checkPassword(pw string) bool {
+	return subtle.ConstantTimeCompare(hashPassword(u.salt, pw), u.hash) == 1
+}
+
+func hashPassword(salt []byte, pw string) []byte {
+	h := sha256.New()
+	h.Write(salt)
+	h.Write([]byte(pw))
+	return h.Sum(nil)
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return b
+}
+
+var objectIDCounter atomic.Uint32
+
+func init() { objectIDCounter.Store(binary.BigEndian.Uint32(randomBytes(4))) }
+
+// newObjectID answers a MongoDB-style ObjectId: 24 hex digits, the first
+// eight the creation time, as Altogic's _id values are.
+func newObjectID(now time.Time) string {
+	var b [12]byte
+	binary.BigEndian.PutUint32(b[0:4], uint32(now.Unix()))
+	copy(b[4:9], randomBytes(5))
+	c := objectIDCounter.Add(1)
+	b[9], b[10], b[11] = byte(c>>16), byte(c>>8), byte(c)
+	return hex.EncodeToString(b[:])
+}
+
+// reservedFields are the user fields the emulator computes; sign-up data and
+// fixtures cannot set them.
+var reservedFields = map[string]bool{
+	"_id": true, "provider": true, "providerUserId": true, "email": true, "phone": true,
+	"signUpAt": true, "lastLoginAt": true, "emailVerified": true, "phoneVerified": true,
+	"password": true, "passwordHash": true, "name": true,
+}
+
+// isoMillis is Altogic's timestamp form: UTC with milliseconds and Z.
+const isoMillis = "2006-01-02T15:04:05.000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(isoMillis) }
+
+// MarshalJSON writes the user as the API shows it, in the key order of
+// Altogic's documentation, never with a password or hash.
+func (u *user) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	field := func(k string, v any) {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(v)
+		if err != nil {
+			vb = []byte("null")
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	field("_id", u.id)
+	field("provider", u.provider)
+	field("providerUserId", u.id)
+	if u.email != "" {
+		field("email", u.email)
+	}
+	if u.phone != "" {
+		field("phone", u.phone)
+	}
+	field("signUpAt", formatTime(u.signUpAt))
+	field("lastLoginAt", formatTime(u.lastLoginAt))
+	if u.email != "" {
+		field("emailVerified", u.emailVerified)
+	}
+	if u.phone != "" {
+		field("phoneVerified", u.phoneVerified)
+	}
+	if u.name != "" {
+		field("name", u.name)
+	}
+	keys := make([]string, 0, len(u.extra))
+	for k := range u.extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		field(k, u.extra[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// userView is a copy of a user taken under the environment's lock, safe to
+// encode after the lock is released.
+func (u *user) snapshot() *user {
+	c := *u
+	c.extra = make(map[string]any, len(u.extra))
+	for k, v := range u.extra {
+		c.extra[k] = v
+	}
+	return &c
+}

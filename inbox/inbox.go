@@ -1,0 +1,235 @@
+// Package inbox captures the emails and SMS messages that the emulator would
+// have sent, newest first, with filters and a wait for the next match so
+// tests never poll.
+//
+//	store := inbox.New(1000)
+//	store.AddEmail(inbox.Email{To: "a@example.com", Action: "reset-pwd"})
+//	e, ok := store.LatestEmail(ctx, inbox.Filter{To: "a@example.com"}, 5*time.Second)
+package inbox
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Email is a captured email, with the parts a test asserts on ready to use.
+type Email struct {
+	ID      string `json:"id"`
+	To      string `json:"to"`
+	From    string `json:"from"`
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html"`
+	// Action is reset-pwd, email-confirm, magic-link or change-email.
+	Action string `json:"action"`
+	// Link is the full URL to follow; Token is the link token inside it.
+	Link      string    `json:"link"`
+	Token     string    `json:"token"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// SMS is a captured text message.
+type SMS struct {
+	ID   string `json:"id"`
+	To   string `json:"to"`
+	Body string `json:"body"`
+	// Code is the six-digit code in Body.
+	Code string `json:"code"`
+	// Action is reset-pwd-code, phone-confirm, signin-code or change-phone.
+	Action    string    `json:"action"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func (e Email) recipient() string { return e.To }
+func (e Email) action() string    { return e.Action }
+func (e Email) id() string        { return e.ID }
+func (m SMS) recipient() string   { return m.To }
+func (m SMS) action() string      { return m.Action }
+func (m SMS) id() string          { return m.ID }
+
+// Filter selects messages; an empty field matches everything. To matches
+// the recipient exactly, ignoring letter case.
+type Filter struct {
+	To     string
+	Action string
+}
+
+type message interface {
+	recipient() string
+	action() string
+	id() string
+}
+
+func (f Filter) match(m message) bool {
+	return (f.To == "" || strings.EqualFold(f.To, m.recipient())) &&
+		(f.Action == "" || f.Action == m.action())
+}
+
+// Store holds the messages of one environment. Its zero value is not usable;
+// call New. All methods are safe for concurrent use.
+type Store struct {
+	mu     sync.Mutex
+	limit  int
+	emails []Email // oldest first
+	sms    []SMS   // oldest first
+	// changed is closed and replaced whenever a message arrives, waking
+	// every waiter at once.
+	changed chan struct{}
+}
+
+// New answers an empty store keeping at most limit emails and limit SMS
+// (the oldest are dropped); limit <= 0 means no limit.
+func New(limit int) *Store {
+	return &Store{limit: limit, changed: make(chan struct{})}
+}
+
+// AddEmail captures e, giving it an id when it has none, and answers it.
+func (s *Store) AddEmail(e Email) Email {
+	if e.ID == "" {
+		e.ID = uuid.NewString()
+	}
+	s.mu.Lock()
+	s.emails = appendCapped(s.emails, e, s.limit)
+	s.notifyLocked()
+	s.mu.Unlock()
+	return e
+}
+
+// AddSMS captures m, giving it an id when it has none, and answers it.
+func (s *Store) AddSMS(m SMS) SMS {
+	if m.ID == "" {
+		m.ID = uuid.NewString()
+	}
+	s.mu.Lock()
+	s.sms = appendCapped(s.sms, m, s.limit)
+	s.notifyLocked()
+	s.mu.Unlock()
+	return m
+}
+
+func appendCapped[T any](list []T, m T, limit int) []T {
+	list = append(list, m)
+	if limit > 0 && len(list) > limit {
+		list = append(list[:0:0], list[len(list)-limit:]...)
+	}
+	return list
+}
+
+// notifyLocked wakes the waiters; the caller holds s.mu.
+func (s *Store) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Emails answers the matching emails, newest first.
+func (s *Store) Emails(f Filter) []Email {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return newestFirst(s.emails, f)
+}
+
+// SMS answers the matching SMS messages, newest first.
+func (s *Store) SMS(f Filter) []SMS {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return newestFirst(s.sms, f)
+}
+
+func newestFirst[T message](list []T, f Filter) []T {
+	out := []T{}
+	for i := len(list) - 1; i >= 0; i-- {
+		if f.match(list[i]) {
+			out = append(out, list[i])
+		}
+	}
+	return out
+}
+
+// Email answers the email with that id.
+func (s *Store) Email(id string) (Email, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return byID(s.emails, id)
+}
+
+// SMSByID answers the SMS with that id.
+func (s *Store) SMSByID(id string) (SMS, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return byID(s.sms, id)
+}
+
+func byID[T message](list []T, id string) (T, bool) {
+	for _, m := range list {
+		if m.id() == id {
+			return m, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// LatestEmail answers the newest matching email. When there is none it waits
+// up to wait for one to arrive, or until ctx ends.
+func (s *Store) LatestEmail(ctx context.Context, f Filter, wait time.Duration) (Email, bool) {
+	return latest(ctx, s, func() []Email { return s.emails }, f, wait)
+}
+
+// LatestSMS answers the newest matching SMS, waiting as LatestEmail does.
+func (s *Store) LatestSMS(ctx context.Context, f Filter, wait time.Duration) (SMS, bool) {
+	return latest(ctx, s, func() []SMS { return s.sms }, f, wait)
+}
+
+// latest reads list under s.mu; it waits on the change channel, never polls.
+func latest[T message](ctx context.Context, s *Store, list func() []T, f Filter, wait time.Duration) (T, bool) {
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		s.mu.Lock()
+		l := list()
+		for i := len(l) - 1; i >= 0; i-- {
+			if f.match(l[i]) {
+				m := l[i]
+				s.mu.Unlock()
+				return m, true
+			}
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		var zero T
+		if timeout == nil {
+			return zero, false
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			return zero, false
+		case <-ctx.Done():
+			return zero, false
+		}
+	}
+}
+
+// Clear empties the store.
+func (s *Store) Clear() {
+	s.mu.Lock()
+	s.emails, s.sms = nil, nil
+	s.mu.Unlock()
+}
+
+// Count answers how many emails and SMS the store holds.
+func (s *Store) Count() (emails, sms int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.emails), len(s.sms)
+}

@@ -1,0 +1,161 @@
+// Command altogic-emulator serves an in-memory emulator of the Altogic
+// authentication REST API, for offline development and CI tests.
+//
+//	go run .                       # http://127.0.0.1:8484, embedded fixtures
+//	go run . --fixtures my.yaml --addr 127.0.0.1:9000
+//
+// Every flag can also be set with an environment variable
+// ALTOGIC_EMULATOR_<NAME> (upper case, dashes as underscores); a flag on the
+// command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/emulator"
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "altogic-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the command line, before it becomes emulator.Options.
+type config struct {
+	addr      string
+	fixtures  string
+	publicURL string
+	logFormat string
+}
+
+const envPrefix = "ALTOGIC_EMULATOR_"
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("altogic-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8484", "listen address (loopback by default: never exposed unless asked)")
+	fs.StringVar(&c.fixtures, "fixtures", "", "fixtures file, YAML or JSON (default: the embedded fixtures/default.yaml)")
+	fs.StringVar(&c.publicURL, "public-url", "", "base of links put in emails (default: http:// + the listen address)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
+		fs.PrintDefaults()
+	}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
+	}
+	return c, nil
+}
+
+// run serves until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var logger *slog.Logger
+	if cfg.logFormat == "json" {
+		logger = slog.New(slog.NewJSONHandler(stdout, nil))
+	} else {
+		logger = slog.New(slog.NewTextHandler(stdout, nil))
+	}
+
+	fx, fxName := fixtures.Default(), fixtures.DefaultName
+	if cfg.fixtures != "" {
+		if fx, err = fixtures.Load(cfg.fixtures); err != nil {
+			return err
+		}
+		fxName = cfg.fixtures
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	defer ln.Close()
+	baseURL := "http://" + reachableAddr(ln.Addr().(*net.TCPAddr))
+	publicURL := cfg.publicURL
+	if publicURL == "" {
+		publicURL = baseURL
+	}
+
+	em, err := emulator.New(emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           em,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		// Requests end with the server: a held-open inbox wait returns at once.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/inbox/emails",
+		emulator.Version, baseURL, em.UserCount(), publicURL),
+		"url", baseURL, "users", em.UserCount(), "fixtures", fxName, "inbox", publicURL+"/_emulator/inbox/emails")
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// reachableAddr answers the listen address as a client would dial it: an
+// unspecified host (0.0.0.0, ::) becomes localhost.
+func reachableAddr(a *net.TCPAddr) string {
+	host := a.IP.String()
+	if a.IP == nil || a.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, fmt.Sprint(a.Port))
+}
