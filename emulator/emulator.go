@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -338,6 +339,9 @@ func readBody(w http.ResponseWriter, r *http.Request, op *openapi3.Operation, li
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return nil, newError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, msgUnsupportedMediaType)
+	}
+	if !utf8.Valid(body) {
+		return nil, newError(http.StatusBadRequest, codeBodySyntax, msgBodySyntax+" It is not valid UTF-8.")
 	}
 	if !json.Valid(body) {
 		return nil, newError(http.StatusBadRequest, codeBodySyntax, msgBodySyntax+" "+jsonSyntaxProblem(body))

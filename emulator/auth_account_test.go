@@ -1,0 +1,189 @@
+package emulator
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestSignUpWithEmailConfirmation(t *testing.T) {
+	h := newHarness(t, nil)
+	var out signedIn
+	h.api("POST", "/signup-email", "", map[string]any{"email": "New@Example.com", "password": "Passw0rd!", "nameOrUserData": "Nia New"}).
+		wantStatus(t, 200).json(t, &out)
+	if out.Session != nil || out.User["email"] != "new@example.com" || out.User["emailVerified"] != false || out.User["name"] != "Nia New" {
+		t.Fatalf("sign-up answer %+v", out)
+	}
+	for _, k := range []string{"_id", "provider", "providerUserId", "signUpAt", "lastLoginAt"} {
+		if out.User[k] == nil {
+			t.Errorf("user has no %s: %v", k, out.User)
+		}
+	}
+	if out.User["_id"] != out.User["providerUserId"] || out.User["provider"] != "altogic" {
+		t.Errorf("user %v", out.User)
+	}
+	h.api("POST", "/signin-email", "", map[string]string{"email": "new@example.com", "password": "wrong-password"}).
+		wantError(t, 401, "email_not_verified", "The email address has not been verified yet.")
+
+	m := h.latestEmail("", "new@example.com", "email-confirm")
+	if m.Subject != "Confirm your email" {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	loc := h.follow(m.Link)
+	if !regexp.MustCompile(`^status=200&action=email-confirm&access_token=[0-9a-f]{22}$`).MatchString(loc.RawQuery) {
+		t.Fatalf("redirect %q", loc.RawQuery)
+	}
+	var grant signedIn
+	h.api("GET", "/grant?key="+loc.Query().Get("access_token"), "", nil).wantStatus(t, 200).json(t, &grant)
+	if grant.Session == nil || grant.User["emailVerified"] != true {
+		t.Fatalf("grant %+v", grant)
+	}
+	h.api("GET", "/grant?key="+loc.Query().Get("access_token"), "", nil).wantError(t, 403, "invalid_access_token", "")
+	h.api("GET", "/grant?key=", "", nil).wantError(t, 400, "missing_access_token", "")
+	h.signInEmail("new@example.com", "Passw0rd!")
+}
+
+func TestSignUpWithoutConfirmation(t *testing.T) {
+	h := newHarness(t, nil)
+	var out signedIn
+	h.envAPI("noconfirm", "POST", "/signup-email", "", map[string]any{"email": "a@example.com", "password": "Passw0rd!"}).
+		wantStatus(t, 200).json(t, &out)
+	if out.Session == nil || out.Session.UserID != out.User["_id"] {
+		t.Fatalf("confirmation off: sign-up answered %+v", out)
+	}
+	if n := len(h.em.mustEnv(t, "noconfirm").inbox.Emails(inboxAll)); n != 0 {
+		t.Fatalf("confirmation off sent %d emails", n)
+	}
+
+	// emailVerified in the user data skips confirmation, and extra fields are kept.
+	h.api("POST", "/signup-email", "", map[string]any{"email": "b@example.com", "password": "Passw0rd!",
+		"nameOrUserData": map[string]any{"name": "Bea", "emailVerified": true, "plan": "pro", "password": "ignored"}}).
+		wantStatus(t, 200).json(t, &out)
+	if out.Session == nil || out.User["plan"] != "pro" || out.User["name"] != "Bea" || out.User["emailVerified"] != true {
+		t.Fatalf("sign-up with user data answered %+v", out)
+	}
+	if strings.Contains(string(h.api("GET", "/user", out.Session.Token, nil).body), "ignored") {
+		t.Fatal("a password in user data was stored as data")
+	}
+	// Older clients send name instead of nameOrUserData.
+	h.api("POST", "/signup-email", "", map[string]any{"email": "c@example.com", "password": "Passw0rd!", "name": "Cy"}).
+		wantStatus(t, 200).json(t, &out)
+	if out.User["name"] != "Cy" {
+		t.Fatalf("name not kept: %+v", out.User)
+	}
+}
+
+func TestSignUpValidation(t *testing.T) {
+	h := newHarness(t, nil)
+	res := h.api("POST", "/signup-email", "", map[string]string{"email": "no-at-sign", "password": "pwd"})
+	res.wantStatus(t, 400)
+	items := res.errorItems(t)
+	if len(items) != 2 || items[0].Details["param"] != "email" || items[1].Details["param"] != "password" ||
+		items[1].Message != "Password can be at least 6 and at most 50 characters long" {
+		t.Fatalf("items %+v", items)
+	}
+	h.api("POST", "/signup-email", "", map[string]string{"email": "ok@example.com", "password": "pwd"}).
+		wantError(t, 400, "validation_error", "Password can be at least 6 and at most 50 characters long")
+	h.api("POST", "/signup-email", "", map[string]any{"email": verified, "password": "Passw0rd!"}).
+		wantError(t, 400, "email_not_unique", "A user with the provided email already exists.")
+	h.api("POST", "/signup-email", "", map[string]any{"email": "x@example.com", "password": "Passw0rd!", "nameOrUserData": 5}).
+		wantError(t, 400, "validation_error", "")
+	h.api("POST", "/signup-phone", "", map[string]string{"phone": "+900635063", "password": "pwd"}).wantStatus(t, 400)
+	h.api("POST", "/signup-phone", "", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}).
+		wantError(t, 404, "user_not_found", "A user with the provided phone number already exists.")
+	if got := len(h.api("POST", "/signup-email", "", map[string]any{}).errorItems(t)); got != 2 {
+		t.Fatalf("an empty body got %d items, want one per missing field", got)
+	}
+}
+
+func TestSignInAndSessions(t *testing.T) {
+	h := newHarness(t, nil)
+	res := h.do("POST", "/_api/rest/v1/auth/signin-email", hdr{
+		"X-Client-Key": "k", "Content-Type": "application/json",
+		"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/105.0.0.0 Safari/537.36",
+	}, `{"email":"VERIFIED@example.com","password":"Passw0rd!"}`).wantStatus(t, 200)
+	var out signedIn
+	res.json(t, &out)
+	if strings.Contains(string(res.body), "Passw0rd") || strings.Contains(strings.ToLower(string(res.body)), "hash") {
+		t.Fatalf("sign-in answer leaks the password: %s", res.body)
+	}
+	s := out.Session
+	if s == nil || !regexp.MustCompile(`^eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9\.eyJlbnZJZCI6I[^.]+\.[^.]+$`).MatchString(s.Token) {
+		t.Fatalf("session %+v", s)
+	}
+	if s.UserAgent["family"] != "Chrome" || s.UserAgent["major"] != "105" ||
+		s.UserAgent["os"].(map[string]any)["family"] != "Mac OS X" || s.UserAgent["device"].(map[string]any)["family"] != "Mac" {
+		t.Fatalf("userAgent %v", s.UserAgent)
+	}
+	if s.AccessGroupKeys == nil || len(s.AccessGroupKeys) != 0 || s.CreationDtm != "2026-03-01T12:00:00.000Z" {
+		t.Fatalf("session %+v", s)
+	}
+
+	var u map[string]any
+	h.api("GET", "/user", s.Token, nil).wantStatus(t, 200).json(t, &u)
+	if u["email"] != verified || u["_id"] != s.UserID || u["password"] != nil {
+		t.Fatalf("user %v", u)
+	}
+
+	h.api("GET", "/user", "", nil).wantError(t, 401, "missing_session_token",
+		"No valid session token provided in 'Session' header or in 'session_token' cookie.")
+	h.api("GET", "/user", "garbage", nil).wantError(t, 401, "invalid_session_token", "The Session token was not authorized or has expired")
+	h.do("GET", "/_api/rest/v1/auth/user", hdr{"X-Client-Key": "k", "Cookie": "session_token=" + s.Token}, nil).wantStatus(t, 200)
+
+	// A second device gets its own session; signing one out leaves the other.
+	other := h.signInEmail(verified, "Passw0rd!").Session.Token
+	h.api("POST", "/signout", s.Token, map[string]any{}).wantStatus(t, 200)
+	h.api("GET", "/user", s.Token, nil).wantError(t, 401, "invalid_session_token", "The session token was not authorized or has expired")
+	h.api("GET", "/user", other, nil).wantStatus(t, 200)
+	h.api("POST", "/signout", "", map[string]any{}).wantError(t, 401, "missing_session_token", "")
+}
+
+func TestSignOutOtherSessions(t *testing.T) {
+	h := newHarness(t, nil)
+	mine := h.signInEmail(verified, "Passw0rd!").Session.Token
+	second := h.signInEmail(verified, "Passw0rd!").Session.Token
+	var phoneUser signedIn
+	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}).wantStatus(t, 200).json(t, &phoneUser)
+
+	h.api("POST", "/signout", mine, map[string]string{"token": phoneUser.Session.Token}).
+		wantError(t, 403, "invalid_session_token", "Invalid session token. The session that you are trying to sign out is not your session.")
+	h.api("POST", "/signout", mine, map[string]string{"token": "not-a-jwt"}).
+		wantError(t, 404, "invalid_session_token", "Invalid session token. The session token has expired or is not valid at all.")
+	h.api("POST", "/signout", mine, map[string]string{"token": second}).wantStatus(t, 200)
+	h.api("GET", "/user", second, nil).wantStatus(t, 401)
+	h.api("POST", "/signout", mine, map[string]string{"token": second}).wantStatus(t, 200) // already gone: no-op
+	h.api("GET", "/user", mine, nil).wantStatus(t, 200)
+	h.api("GET", "/user", phoneUser.Session.Token, nil).wantStatus(t, 200)
+}
+
+func TestSignInErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/signin-email", "", map[string]string{"email": "nobody@example.com", "password": "Passw0rd!"}).
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. Email or password provided is invalid.")
+	h.api("POST", "/signin-email", "", map[string]string{"email": "unverified@example.com", "password": "Passw0rd!"}).
+		wantError(t, 401, "email_not_verified", "The email address has not been verified yet.")
+	h.envAPI("noconfirm", "POST", "/signin-email", "", map[string]string{"email": "unverified@example.com", "password": "Passw0rd!"}).
+		wantStatus(t, 200)
+	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555550000", "password": "Passw0rd!"}).
+		wantError(t, 404, "user_not_found", "Invalid credentials. Phone or password provided is invalid.")
+	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555550100", "password": "Passw0rd!"}).
+		wantError(t, 401, "phone_not_verified", "The phone number has not been verified yet.")
+	if n := len(h.api("POST", "/signin-email", "", map[string]string{"email": "", "password": ""}).errorItems(t)); n != 2 {
+		t.Fatalf("empty email and password got %d items", n)
+	}
+}
+
+func TestParseUserAgent(t *testing.T) {
+	cases := map[string][3]string{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0":                                                        {"Firefox", "120", "Windows"},
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1": {"Safari", "17", "iOS"},
+		"node-fetch/1.0 (+https://github.com/bitinn/node-fetch)":                                                                                  {"node-fetch", "1", "Other"},
+		"": {"Other", "0", "Other"},
+	}
+	for ua, want := range cases {
+		got := parseUserAgent(ua)
+		if got.Family != want[0] || got.Major != want[1] || got.OS.Family != want[2] {
+			t.Errorf("%q parsed as %+v", ua, got)
+		}
+	}
+}

@@ -1,0 +1,343 @@
+package emulator
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const verified = "verified@example.com"
+
+func TestResetPasswordByEmail(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	if got := h.api("POST", "/send-reset?email="+verified, "", nil); len(got.body) != 0 {
+		t.Fatalf("send-reset answered a body: %s", got.body)
+	}
+
+	m := h.latestEmail("", verified, "reset-pwd")
+	if m.Subject != "Reset your password" || m.From != senderAddress || m.To != verified {
+		t.Fatalf("email header fields: %+v", m)
+	}
+	if !strings.Contains(m.Text, m.Link) || !strings.Contains(m.HTML, strings.ReplaceAll(m.Link, "&", "&amp;")) {
+		t.Fatalf("the link is not in the text and HTML bodies: %+v", m)
+	}
+	if !strings.HasPrefix(m.Link, h.srv.URL+"/_auth/verify?key="+m.Token) {
+		t.Fatalf("link %q does not carry token %q", m.Link, m.Token)
+	}
+	if !m.ExpiresAt.Equal(epoch.Add(time.Hour)) || !m.CreatedAt.Equal(epoch) {
+		t.Fatalf("createdAt %v expiresAt %v, want %v and an hour later", m.CreatedAt, m.ExpiresAt, epoch)
+	}
+
+	loc := h.follow(m.Link)
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != "http://localhost:3000/auth-redirect" {
+		t.Fatalf("redirected to %s", got)
+	}
+	if !regexp.MustCompile(`^status=200&action=reset-pwd&access_token=[0-9a-f]{22}$`).MatchString(loc.RawQuery) {
+		t.Fatalf("redirect query %q", loc.RawQuery)
+	}
+	token := loc.Query().Get("access_token")
+
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "N3w-secret"}).wantStatus(t, 200)
+	h.api("POST", "/signin-email", "", map[string]string{"email": verified, "password": "Passw0rd!"}).
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. Email or password provided is invalid.")
+	if s := h.signInEmail(verified, "N3w-secret"); s.Session == nil || s.Session.Token == "" {
+		t.Fatalf("no session after signing in with the new password: %+v", s)
+	}
+
+	// Both the link and the access token are single use.
+	again := h.follow(m.Link)
+	if again.RawQuery != "status=400&action=reset-pwd&error=Invalid+or+expired+access+token" {
+		t.Fatalf("second follow redirected with %q", again.RawQuery)
+	}
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "Other-secret"}).
+		wantError(t, 403, "invalid_access_token", "Invalid or expired access token")
+}
+
+func TestResetLinkAndAccessTokenExpire(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	m := h.latestEmail("", verified, "reset-pwd")
+	h.clock.Advance(time.Hour) // the deadline itself is already too late
+	if q := h.follow(m.Link).RawQuery; q != "status=400&action=reset-pwd&error=Invalid+or+expired+access+token" {
+		t.Fatalf("expired link redirected with %q", q)
+	}
+
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	m = h.latestEmail("", verified, "reset-pwd")
+	h.clock.Advance(59 * time.Minute)
+	token := h.follow(m.Link).Query().Get("access_token")
+	if token == "" {
+		t.Fatal("a link followed before its deadline gave no access token")
+	}
+	h.patchConfig("", map[string]any{"accessTokenTTL": "10m"}) // affects tokens issued later only
+	h.clock.Advance(61 * time.Minute)
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "N3w-secret"}).
+		wantError(t, 403, "invalid_access_token", "Invalid or expired access token")
+}
+
+func TestVerifyLinkFailures(t *testing.T) {
+	h := newHarness(t, nil)
+	cases := map[string]string{
+		"/_auth/verify?key=nope&action=reset-pwd": "status=400&action=reset-pwd&error=Invalid+or+expired+access+token",
+		"/_auth/verify?key=nope":                  "status=400&error=Invalid+or+expired+access+token",
+		"/_auth/verify":                           "status=400&error=Invalid+or+expired+access+token",
+		"/_auth/verify?key=&action=bogus":         "status=400&error=Invalid+or+expired+access+token",
+	}
+	for path, want := range cases {
+		res := h.do("GET", path, nil, nil).wantStatus(t, http.StatusFound)
+		if got := res.header.Get("Location"); got != "http://localhost:3000/auth-redirect?"+want {
+			t.Errorf("%s redirected to %s", path, got)
+		}
+	}
+}
+
+func TestRedirectKeepsExistingQuery(t *testing.T) {
+	h := newHarness(t, nil)
+	h.patchConfig("", map[string]any{"redirectUrl": "myapp://auth/cb?from=email"})
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	loc := h.do("GET", strings.TrimPrefix(h.latestEmail("", verified, "").Link, h.srv.URL), nil, nil).
+		wantStatus(t, http.StatusFound).header.Get("Location")
+	if !regexp.MustCompile(`^myapp://auth/cb\?from=email&status=200&action=reset-pwd&access_token=[0-9a-f]{22}$`).MatchString(loc) {
+		t.Fatalf("redirect %q", loc)
+	}
+}
+
+func TestSendResetPwdEmailErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email=unverified@example.com", "", nil).
+		wantError(t, 401, "email_not_verified", "The email address has not been verified yet.")
+	h.api("POST", "/send-reset?email=nobody@example.com", "", nil).
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. No such account found with the provided email.")
+	h.api("POST", "/send-reset?email=not-an-email", "", nil).
+		wantError(t, 400, "validation_error", "Not a valid email address format")
+	h.api("POST", "/send-reset?email=", "", nil).
+		wantError(t, 400, "validation_error", "Email needs to be provided, cannot be left empty.")
+	h.api("POST", "/send-reset", "", nil).
+		wantError(t, 400, "validation_error", "Email needs to be provided, cannot be left empty.")
+	h.do("POST", "/_api/rest/v1/auth/send-reset?email="+verified, nil, nil).
+		wantError(t, 401, "missing_client_key", "")
+	h.do("GET", "/_api/rest/v1/auth/send-reset?email="+verified, hdr{"X-Client-Key": "k"}, nil).
+		wantError(t, 405, "method_not_allowed", "")
+
+	h.patchConfig("", map[string]any{"emailConfirmation": false})
+	h.api("POST", "/send-reset?email="+verified, "", nil).
+		wantError(t, 401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings.")
+
+	if emails := h.em.mustEnv(t, DefaultEnvironment).inbox.Emails(inboxAll); len(emails) != 0 {
+		t.Fatalf("failed calls sent %d emails", len(emails))
+	}
+}
+
+// The official client puts the address into the query unencoded, so the
+// "+" of a tagged address arrives as a space.
+func TestSendResetWithPlusInEmail(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "Dev+Tag@Example.com", "password": "Passw0rd!", "emailVerified": true}).
+		wantStatus(t, 201)
+	h.api("POST", "/send-reset?email=dev+tag@example.com", "", nil).wantStatus(t, 200)
+	if m := h.latestEmail("", "dev+tag@example.com", "reset-pwd"); m.To != "dev+tag@example.com" {
+		t.Fatalf("email went to %q", m.To)
+	}
+	h.api("POST", "/send-reset?email=dev%2Btag@example.com", "", nil).wantStatus(t, 200)
+}
+
+func TestResetPwdWithTokenErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/reset-pwd?key=", "", map[string]string{"newPassword": "N3w-secret"}).
+		wantError(t, 400, "missing_access_token", "Cannot identify the access token")
+	h.api("POST", "/reset-pwd", "", map[string]string{"newPassword": "N3w-secret"}).
+		wantError(t, 400, "missing_access_token", "Cannot identify the access token")
+	h.api("POST", "/reset-pwd?key=0e55c6fa93ae4e8cb11b35", "", map[string]string{"newPassword": "N3w-secret"}).
+		wantError(t, 403, "invalid_access_token", "Invalid or expired access token")
+
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	token := h.follow(h.latestEmail("", verified, "reset-pwd").Link).Query().Get("access_token")
+	tooShort := h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "abc"})
+	tooShort.wantError(t, 400, "validation_error", "New password can be at least 6 and at most 50 characters long")
+	if d := tooShort.errorItems(t)[0].Details; d["param"] != "newPassword" || d["location"] != "body" {
+		t.Fatalf("details %v", d)
+	}
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": strings.Repeat("x", 51)}).
+		wantError(t, 400, "validation_error", "New password can be at least 6 and at most 50 characters long")
+	h.api("POST", "/reset-pwd?key="+token, "", nil).
+		wantError(t, 400, "validation_error", "New password needs to be provided, cannot be left empty.")
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]any{"newPassword": 123456}).
+		wantError(t, 400, "validation_error", "New password must be of type string.")
+	h.do("POST", "/_api/rest/v1/auth/reset-pwd?key="+token, hdr{"X-Client-Key": "k", "Content-Type": "text/plain"}, "N3w-secret").
+		wantError(t, 415, "unsupported_media_type", "")
+	h.do("POST", "/_api/rest/v1/auth/reset-pwd?key="+token, hdr{"X-Client-Key": "k", "Content-Type": "application/json"}, `{"newPassword":`).
+		wantError(t, 400, "invalid_request_body_syntax", "")
+
+	// None of the rejected calls used the token up.
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "N3w-secret"}).wantStatus(t, 200)
+	h.signInEmail(verified, "N3w-secret")
+}
+
+func TestAccessTokenOfAnotherKindIsNotAResetToken(t *testing.T) {
+	h := newHarness(t, nil)
+	var out signedIn
+	h.api("POST", "/signup-email", "", map[string]string{"email": "new@example.com", "password": "Passw0rd!"}).
+		wantStatus(t, 200).json(t, &out)
+	loc := h.follow(h.latestEmail("", "new@example.com", "email-confirm").Link)
+	h.api("POST", "/reset-pwd?key="+loc.Query().Get("access_token"), "", map[string]string{"newPassword": "N3w-secret"}).
+		wantError(t, 403, "invalid_access_token", "")
+}
+
+// Concurrent redemptions of one link or one access token: exactly one wins.
+func TestConcurrentDoubleUse(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	link := h.latestEmail("", verified, "reset-pwd").Link
+
+	const n = 16
+	locations := race(n, func() string {
+		return h.follow(link).Query().Get("access_token")
+	})
+	var tokens []string
+	for _, tok := range locations {
+		if tok != "" {
+			tokens = append(tokens, tok)
+		}
+	}
+	if len(tokens) != 1 {
+		t.Fatalf("%d of %d concurrent follows got an access token", len(tokens), n)
+	}
+
+	statuses := race(n, func() int {
+		return h.api("POST", "/reset-pwd?key="+tokens[0], "", map[string]string{"newPassword": "N3w-secret"}).status
+	})
+	wins := 0
+	for _, s := range statuses {
+		switch s {
+		case 200:
+			wins++
+		case 403:
+		default:
+			t.Fatalf("status %d", s)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d of %d concurrent resets won", wins, n)
+	}
+}
+
+// race runs fn n times at once, released together, and answers the results.
+func race[T any](n int, fn func() T) []T {
+	out := make([]T, n)
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			start.Wait()
+			out[i] = fn()
+		}()
+	}
+	start.Done()
+	done.Wait()
+	return out
+}
+
+func TestResetPasswordByCode(t *testing.T) {
+	h := newHarness(t, nil)
+	const phone = "+15555555555"
+	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
+	sms := h.latestSMS("", phone, "reset-pwd-code")
+	if !regexp.MustCompile(`^[0-9]{6}$`).MatchString(sms.Code) || sms.Body != "Your authorization code is "+sms.Code {
+		t.Fatalf("sms %+v", sms)
+	}
+	if !sms.ExpiresAt.Equal(epoch.Add(time.Hour)) {
+		t.Fatalf("expiresAt %v", sms.ExpiresAt)
+	}
+	h.api("POST", "/reset-pwd-code?phone="+url.QueryEscape(phone)+"&code="+sms.Code, "", map[string]string{"newPassword": "N3w-secret"}).
+		wantStatus(t, 200)
+
+	h.api("POST", "/signin-phone", "", map[string]string{"phone": phone, "password": "Passw0rd!"}).
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. Phone number or password provided is invalid.")
+	var out signedIn
+	h.api("POST", "/signin-phone", "", map[string]string{"phone": phone, "password": "N3w-secret"}).wantStatus(t, 200).json(t, &out)
+	if out.Session == nil || out.User["phone"] != phone {
+		t.Fatalf("sign-in answer %+v", out)
+	}
+
+	h.api("POST", "/reset-pwd-code?phone="+url.QueryEscape(phone)+"&code="+sms.Code, "", map[string]string{"newPassword": "Other-secret"}).
+		wantError(t, 403, "invalid_access_token", "Invalid or expired SMS code")
+}
+
+func TestResetCodeIsBoundToPhonePurposeAndTime(t *testing.T) {
+	h := newHarness(t, nil)
+	const phone, other = "+15555555555", "+15555550111"
+	reset := func(phone, code string) resp {
+		return h.api("POST", "/reset-pwd-code?phone="+url.QueryEscape(phone)+"&code="+code, "", map[string]string{"newPassword": "N3w-secret"})
+	}
+
+	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
+	code := h.latestSMS("", phone, "reset-pwd-code").Code
+	reset(other, code).wantError(t, 403, "invalid_access_token", "Invalid or expired SMS code")
+
+	// A sign-up confirmation code is not a reset code.
+	h.api("POST", "/signup-phone", "", map[string]string{"phone": "+15555550199", "password": "Passw0rd!"}).wantStatus(t, 200)
+	confirm := h.latestSMS("", "+15555550199", "phone-confirm").Code
+	reset("+15555550199", confirm).wantError(t, 400, "invalid_action_type", "")
+
+	h.clock.Advance(time.Hour)
+	reset(phone, code).wantError(t, 403, "invalid_access_token", "Invalid or expired SMS code")
+
+	h.patchConfig("", map[string]any{"smsCodeTTL": "2m"})
+	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
+	code = h.latestSMS("", phone, "reset-pwd-code").Code
+	h.clock.Advance(119 * time.Second)
+	reset(phone, "000000").wantError(t, 403, "invalid_access_token", "")
+	reset(phone, code).wantStatus(t, 200)
+}
+
+func TestSendResetPwdCodeErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	send := func(query string) resp { return h.api("POST", "/send-reset-code"+query, "", nil) }
+	send("?phone=%2B15555550100").wantError(t, 401, "phone_not_verified", "The phone number has not been verified yet.")
+	send("?phone=%2B15555550000").wantError(t, 404, "user_not_found", "Invalid credentials. No such account found with the provided phone number.")
+	send("?phone=555").wantError(t, 400, "validation_error",
+		"Not a valid phone number. Phone number must be in international format [+] [country code] [subscriber number including area code]")
+	send("?phone=").wantError(t, 400, "validation_error", "Phone needs to be provided, cannot be left empty.")
+	send("").wantError(t, 400, "validation_error", "Phone needs to be provided, cannot be left empty.")
+	// A hand-typed "+" arrives as a space and is read back.
+	send("?phone=+15555555555").wantStatus(t, 200)
+
+	h.patchConfig("", map[string]any{"phoneConfirmation": false})
+	send("?phone=%2B15555555555").wantError(t, 401, "phone_verification_disabled",
+		"Phone number confirmation is disabled in your app version authentication settings.")
+}
+
+func TestResetPwdWithCodeErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	body := map[string]string{"newPassword": "N3w-secret"}
+	h.api("POST", "/reset-pwd-code?phone=&code=123456", "", body).wantError(t, 400, "missing_phone_number", "Cannot identify the phone number")
+	h.api("POST", "/reset-pwd-code?phone=%2B15555555555&code=", "", body).wantError(t, 400, "missing_sms_code", "Cannot identify the SMS code")
+	h.api("POST", "/reset-pwd-code?phone=%2B15555555555", "", body).wantError(t, 400, "missing_sms_code", "Cannot identify the SMS code")
+
+	h.api("POST", "/send-reset-code?phone=%2B15555555555", "", nil).wantStatus(t, 200)
+	code := h.latestSMS("", "+15555555555", "").Code
+	h.api("POST", "/reset-pwd-code?phone=%2B15555555555&code="+code, "", map[string]string{"newPassword": "short"}).
+		wantError(t, 400, "validation_error", "New password can be at least 6 and at most 50 characters long")
+
+	statuses := race(12, func() int {
+		return h.api("POST", "/reset-pwd-code?phone=%2B15555555555&code="+code, "", body).status
+	})
+	wins := 0
+	for _, s := range statuses {
+		if s == 200 {
+			wins++
+		} else if s != 403 {
+			t.Fatalf("status %d", s)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d concurrent code resets won", wins)
+	}
+}

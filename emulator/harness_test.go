@@ -1,0 +1,313 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/inbox"
+)
+
+// harness is an emulator on httptest with a manual clock. Every response it
+// gives is validated against openapi.yaml, so handlers cannot drift from
+// the contract.
+type harness struct {
+	t     *testing.T
+	em    *Emulator
+	srv   *httptest.Server
+	clock *ManualClock
+	http  *http.Client
+}
+
+var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func newHarness(t *testing.T, fx *fixtures.Fixtures) *harness {
+	t.Helper()
+	clock := NewManualClock(epoch)
+	em, err := New(Options{Fixtures: fx, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, em: em, clock: clock}
+	h.srv = httptest.NewServer(http.HandlerFunc(h.validating))
+	t.Cleanup(h.srv.Close)
+	h.http = &http.Client{
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return h
+}
+
+// validating serves through the emulator and checks the response against
+// the operation's documented responses (or, with no route, the envelope).
+func (h *harness) validating(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	h.em.ServeHTTP(rec, r)
+	res := rec.Result()
+	body := rec.Body.Bytes()
+	h.checkResponse(r, res, body)
+	for k, v := range res.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(res.StatusCode)
+	w.Write(body)
+}
+
+func (h *harness) checkResponse(r *http.Request, res *http.Response, body []byte) {
+	t := h.t
+	if res.StatusCode >= 500 {
+		t.Errorf("%s %s answered %d: %s", r.Method, r.URL, res.StatusCode, body)
+	}
+	if res.StatusCode >= 400 {
+		checkEnvelope(t, r, body)
+	}
+	_, _, rest, err := splitEnv(r.URL.Path)
+	if err != nil || r.Method == http.MethodOptions {
+		return
+	}
+	rr := r.Clone(context.Background())
+	rr.URL.Path = rest
+	route, params, err := h.em.spec.router.FindRoute(rr)
+	if err != nil {
+		return // no operation: the envelope check above applies
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: rr, PathParams: params, Route: route},
+		Status:                 res.StatusCode,
+		Header:                 res.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	input.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		t.Errorf("%s %s: response %d does not match openapi.yaml: %v\nbody: %s", r.Method, r.URL, res.StatusCode, err, body)
+	}
+}
+
+func checkEnvelope(t *testing.T, r *http.Request, body []byte) {
+	t.Helper()
+	var env struct {
+		Errors []map[string]any `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || len(env.Errors) == 0 {
+		t.Errorf("%s %s: error body is not Altogic's envelope: %s", r.Method, r.URL, body)
+		return
+	}
+	for _, it := range env.Errors {
+		for _, k := range []string{"origin", "code", "message"} {
+			if s, ok := it[k].(string); !ok || s == "" {
+				t.Errorf("%s %s: error item without a string %s: %s", r.Method, r.URL, k, body)
+			}
+		}
+	}
+}
+
+// resp is a response read whole.
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+type hdr map[string]string
+
+// do sends a request; body may be nil, a string (sent as is) or a value
+// (sent as JSON).
+func (h *harness) do(method, path string, headers hdr, body any) resp {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+		if headers == nil {
+			headers = hdr{}
+		}
+		if _, ok := headers["Content-Type"]; !ok {
+			headers["Content-Type"] = "application/json"
+		}
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := h.http.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp{status: res.StatusCode, header: res.Header, body: data}
+}
+
+// api calls the Altogic API as the official client does, with a client key
+// and, when session is not empty, a Session header.
+func (h *harness) api(method, path, session string, body any) resp {
+	h.t.Helper()
+	headers := hdr{"X-Client-Key": "test-key", "X-Client": "altogic-js"}
+	if session != "" {
+		headers["Session"] = session
+	}
+	return h.do(method, "/_api/rest/v1/auth"+path, headers, body)
+}
+
+// envAPI is api under an environment prefix.
+func (h *harness) envAPI(envID, method, path, session string, body any) resp {
+	h.t.Helper()
+	headers := hdr{"X-Client-Key": "test-key"}
+	if session != "" {
+		headers["Session"] = session
+	}
+	return h.do(method, "/e:"+envID+"/_api/rest/v1/auth"+path, headers, body)
+}
+
+func (r resp) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("answer %d is not JSON: %v: %s", r.status, err, r.body)
+	}
+}
+
+// errorItems answers the items of an error envelope.
+func (r resp) errorItems(t *testing.T) []errorItem {
+	t.Helper()
+	var env struct{ Errors []errorItem }
+	r.json(t, &env)
+	return env.Errors
+}
+
+// wantStatus fails the test unless the answer has that status.
+func (r resp) wantStatus(t *testing.T, status int) resp {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// wantError fails the test unless the answer is that status with one item
+// of that code (and, when message is not empty, that message).
+func (r resp) wantError(t *testing.T, status int, code, message string) {
+	t.Helper()
+	r.wantStatus(t, status)
+	items := r.errorItems(t)
+	if len(items) != 1 || items[0].Code != code || (message != "" && items[0].Message != message) {
+		t.Fatalf("error items %+v, want one %s %q", items, code, message)
+	}
+}
+
+// latestEmail reads the newest email to addr from the inbox API.
+func (h *harness) latestEmail(envPrefix, to, action string) inbox.Email {
+	h.t.Helper()
+	var m inbox.Email
+	h.do("GET", envPrefix+"/_emulator/inbox/emails/latest?to="+url.QueryEscape(to)+"&action="+action, nil, nil).
+		wantStatus(h.t, 200).json(h.t, &m)
+	return m
+}
+
+func (h *harness) latestSMS(envPrefix, to, action string) inbox.SMS {
+	h.t.Helper()
+	var m inbox.SMS
+	h.do("GET", envPrefix+"/_emulator/inbox/sms/latest?to="+url.QueryEscape(to)+"&action="+action, nil, nil).
+		wantStatus(h.t, 200).json(h.t, &m)
+	return m
+}
+
+// follow opens an email link as a browser would and answers the redirect.
+func (h *harness) follow(link string) *url.URL {
+	h.t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res := h.do("GET", u.RequestURI(), nil, nil).wantStatus(h.t, http.StatusFound)
+	loc, err := url.Parse(res.header.Get("Location"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return loc
+}
+
+type signedIn struct {
+	User    map[string]any `json:"user"`
+	Session *struct {
+		UserID          string         `json:"userId"`
+		Token           string         `json:"token"`
+		CreationDtm     string         `json:"creationDtm"`
+		UserAgent       map[string]any `json:"userAgent"`
+		AccessGroupKeys []string       `json:"accessGroupKeys"`
+	} `json:"session"`
+}
+
+func (h *harness) signInEmail(email, password string) signedIn {
+	h.t.Helper()
+	var out signedIn
+	h.api("POST", "/signin-email", "", map[string]string{"email": email, "password": password}).
+		wantStatus(h.t, 200).json(h.t, &out)
+	return out
+}
+
+func (h *harness) patchConfig(envPrefix string, patch map[string]any) {
+	h.t.Helper()
+	h.do("PATCH", envPrefix+"/_emulator/config", nil, patch).wantStatus(h.t, 200)
+}
+
+func mustParse(t *testing.T, name, text string) *fixtures.Fixtures {
+	t.Helper()
+	f, err := fixtures.Parse(name, []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+var inboxAll = inbox.Filter{}
+
+// mustEnv answers an environment's state, creating it as a request would.
+func (e *Emulator) mustEnv(t *testing.T, id string) *env {
+	t.Helper()
+	en, err := e.environment(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return en
+}
+
+func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+// serve sends one request straight to em, without a server.
+func serve(em *Emulator, method, path string, headers hdr) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	em.ServeHTTP(rec, req)
+	return rec
+}
