@@ -46,6 +46,7 @@ type config struct {
 	fixtures  string
 	publicURL string
 	logFormat string
+	logLevel  slog.Level
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -58,6 +59,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.fixtures, "fixtures", "", "fixtures file, YAML or JSON (default: the embedded fixtures/default.yaml)")
 	fs.StringVar(&c.publicURL, "public-url", "", "base of links put in emails (default: http:// + the listen address)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: debug (every request), info (start, captured emails and SMS), warn or error")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
 		fs.PrintDefaults()
@@ -92,11 +94,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	logOpts := &slog.HandlerOptions{Level: cfg.logLevel}
 	var logger *slog.Logger
 	if cfg.logFormat == "json" {
-		logger = slog.New(slog.NewJSONHandler(stdout, nil))
+		logger = slog.New(slog.NewJSONHandler(stdout, logOpts))
 	} else {
-		logger = slog.New(slog.NewTextHandler(stdout, nil))
+		logger = slog.New(slog.NewTextHandler(stdout, logOpts))
 	}
 
 	fx, fxName := fixtures.Default(), fixtures.DefaultName

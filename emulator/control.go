@@ -207,6 +207,13 @@ func notFound(kind string, f inbox.Filter, wait time.Duration) error {
 	return newError(http.StatusNotFound, codeNotFound, msg)
 }
 
+// logWait notes at debug level that a request may be held open.
+func (c *call) logWait(kind string, f inbox.Filter, wait time.Duration) {
+	if wait > 0 {
+		c.e.log.Debug("waiting for "+kind, "env", c.env.id, "to", f.To, "action", f.Action, "wait", wait)
+	}
+}
+
 func (e *Emulator) listEmails(c *call) (any, error) {
 	return map[string]any{"emails": c.env.inbox.Emails(c.inboxFilter())}, nil
 }
@@ -217,6 +224,7 @@ func (e *Emulator) latestEmail(c *call) (any, error) {
 		return nil, err
 	}
 	f := c.inboxFilter()
+	c.logWait("email", f, wait)
 	m, ok := c.env.inbox.LatestEmail(c.r.Context(), f, wait)
 	if !ok {
 		return nil, notFound("email", f, wait)
@@ -242,6 +250,7 @@ func (e *Emulator) latestSMS(c *call) (any, error) {
 		return nil, err
 	}
 	f := c.inboxFilter()
+	c.logWait("SMS", f, wait)
 	m, ok := c.env.inbox.LatestSMS(c.r.Context(), f, wait)
 	if !ok {
 		return nil, notFound("SMS", f, wait)

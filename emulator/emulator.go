@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,12 +227,19 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if corsPreflight(w, r) {
 		return
 	}
+	began := time.Now()
 	reply, err := e.serve(w, r)
+	status := 0
 	if err != nil {
-		writeError(w, asAPIError(err))
-		return
+		ae := asAPIError(err)
+		status = ae.status
+		writeError(w, ae)
+	} else {
+		status = writeReply(w, reply)
 	}
-	writeReply(w, reply)
+	if e.log.Enabled(r.Context(), slog.LevelDebug) {
+		e.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(began))
+	}
 }
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -394,24 +400,29 @@ func (e *Emulator) Environments() []string {
 // UserCount answers how many users each environment starts with.
 func (e *Emulator) UserCount() int { return len(e.fixtures.Users) }
 
-func writeReply(w http.ResponseWriter, reply any) {
+// writeReply writes a handler's answer and reports its status.
+func writeReply(w http.ResponseWriter, reply any) int {
 	switch v := reply.(type) {
 	case emptyOK:
 		w.WriteHeader(http.StatusOK)
+		return http.StatusOK
 	case noContent:
 		w.WriteHeader(http.StatusNoContent)
+		return http.StatusNoContent
 	case created:
-		writeJSON(w, http.StatusCreated, v.v)
+		return writeJSON(w, http.StatusCreated, v.v)
 	case redirectTo:
 		w.Header().Set("Location", string(v))
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusFound)
+		return http.StatusFound
 	case rawBody:
 		w.Header().Set("Content-Type", v.contentType)
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, v.body)
+		return http.StatusOK
 	default:
-		writeJSON(w, http.StatusOK, v)
+		return writeJSON(w, http.StatusOK, v)
 	}
 }
 
@@ -419,7 +430,7 @@ func writeError(w http.ResponseWriter, ae *apiError) {
 	writeJSON(w, ae.status, map[string]any{"errors": ae.items})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) int {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -432,13 +443,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
-}
-
-// contextWait is how long a request may be held open: the asked wait, but
-// never past the request's end.
-func contextWait(ctx context.Context, d time.Duration) time.Duration {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return time.Until(dl)
-	}
-	return d
+	return status
 }

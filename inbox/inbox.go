@@ -81,6 +81,8 @@ type Store struct {
 	// changed is closed and replaced whenever a message arrives, waking
 	// every waiter at once.
 	changed chan struct{}
+	// onWait, when set (by tests), is called each time a waiter blocks.
+	onWait func()
 }
 
 // New answers an empty store keeping at most limit emails and limit SMS
@@ -204,11 +206,14 @@ func latest[T message](ctx context.Context, s *Store, list func() []T, f Filter,
 				return m, true
 			}
 		}
-		changed := s.changed
+		changed, onWait := s.changed, s.onWait
 		s.mu.Unlock()
 		var zero T
 		if timeout == nil {
 			return zero, false
+		}
+		if onWait != nil {
+			onWait()
 		}
 		select {
 		case <-changed:

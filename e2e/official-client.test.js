@@ -1,0 +1,235 @@
+// The official altogic client (npm, 2.3.9), unchanged, against a running
+// emulator started with testdata/e2e.yaml. go test starts the emulator and
+// passes its URL in EMULATOR_URL (see TestOfficialClient in main_test.go).
+"use strict";
+
+const { test } = require("node:test");
+const assert = require("node:assert/strict");
+const { createClient } = require("altogic");
+
+const BASE = process.env.EMULATOR_URL;
+if (!BASE) throw new Error("EMULATOR_URL is not set: run this through go test (TestOfficialClient)");
+const KEY = "e2e-client-key";
+const OLD = "Passw0rd!";
+
+// Each test has its own environment, so nothing leaks between them.
+let envCounter = 0;
+function newEnv(name = "e2e") {
+  const envUrl = `${BASE}/e:${name}-${process.pid}-${++envCounter}`;
+  return { envUrl, client: createClient(envUrl, KEY) };
+}
+
+async function getJSON(url, init) {
+  const res = await fetch(url, init);
+  const body = await res.json();
+  assert.ok(res.ok, `${url} answered ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+// The inbox API's latest with wait: held open until the message arrives.
+const latestEmail = (envUrl, to, action) =>
+  getJSON(`${envUrl}/_emulator/inbox/emails/latest?to=${encodeURIComponent(to)}&action=${action}&wait=10s`);
+const latestSMS = (envUrl, to, action) =>
+  getJSON(`${envUrl}/_emulator/inbox/sms/latest?to=${encodeURIComponent(to)}&action=${action}&wait=10s`);
+
+// Following an email link as a browser would, without following the redirect.
+async function follow(link) {
+  const res = await fetch(link, { redirect: "manual" });
+  assert.equal(res.status, 302, `following ${link}`);
+  return new URL(res.headers.get("location"));
+}
+
+function assertError(errors, status, code, message) {
+  assert.ok(errors, `expected an error ${code}`);
+  assert.equal(errors.status, status, JSON.stringify(errors));
+  assert.equal(errors.items[0].code, code, JSON.stringify(errors));
+  if (message) assert.equal(errors.items[0].message, message);
+}
+
+test("sendResetPwdEmail, the link's redirect, resetPwdWithToken", async () => {
+  const { envUrl, client } = newEnv();
+  const email = "vera@example.com";
+
+  const sent = await client.auth.sendResetPwdEmail(email);
+  assert.equal(sent.errors, null);
+  const mail = await latestEmail(envUrl, email, "reset-pwd");
+  assert.equal(mail.subject, "Reset your password");
+  assert.ok(mail.text.includes(mail.link));
+
+  const redirect = await follow(mail.link);
+  assert.equal(`${redirect.origin}${redirect.pathname}`, "http://localhost:3000/auth-redirect");
+  assert.equal(redirect.searchParams.get("from"), "e2e", "the Redirect URL's own query is kept");
+  assert.equal(redirect.searchParams.get("status"), "200");
+  assert.equal(redirect.searchParams.get("action"), "reset-pwd");
+  const accessToken = redirect.searchParams.get("access_token");
+  assert.match(accessToken, /^[0-9a-f]{22}$/);
+
+  const reset = await client.auth.resetPwdWithToken(accessToken, "N3w-secret");
+  assert.equal(reset.errors, null);
+
+  const oldSignIn = await client.auth.signInWithEmail(email, OLD);
+  assertError(oldSignIn.errors, 401, "invalid_credentials", "Invalid credentials. Email or password provided is invalid.");
+  const { user, session, errors } = await client.auth.signInWithEmail(email, "N3w-secret");
+  assert.equal(errors, null);
+  assert.equal(user.email, email);
+  assert.equal(user.plan, "pro", "fixture user data is kept");
+  assert.equal(typeof session.token, "string");
+  const fromDB = await client.auth.getUserFromDB();
+  assert.equal(fromDB.errors, null);
+  assert.equal(fromDB.user._id, user._id);
+
+  // The link and the access token are single use.
+  const again = await follow(mail.link);
+  assert.equal(again.searchParams.get("status"), "400");
+  assert.equal(again.searchParams.get("action"), "reset-pwd");
+  assert.equal(again.searchParams.get("error"), "Invalid or expired access token");
+  const reused = await client.auth.resetPwdWithToken(accessToken, "Other-secret");
+  assertError(reused.errors, 403, "invalid_access_token", "Invalid or expired access token");
+});
+
+test("sendResetPwdEmail failure cases", async () => {
+  const { envUrl, client } = newEnv();
+  assertError((await client.auth.sendResetPwdEmail("uma@example.com")).errors,
+    401, "email_not_verified", "The email address has not been verified yet.");
+  assertError((await client.auth.sendResetPwdEmail("nobody@example.com")).errors,
+    401, "invalid_credentials", "Invalid credentials. No such account found with the provided email.");
+  assertError((await client.auth.sendResetPwdEmail("not-an-email")).errors,
+    400, "validation_error", "Not a valid email address format");
+  assertError((await client.auth.sendResetPwdEmail("")).errors,
+    400, "validation_error", "Email needs to be provided, cannot be left empty.");
+
+  const off = createClient(`${BASE}/e:noconfirm`, KEY);
+  assertError((await off.auth.sendResetPwdEmail("vera@example.com")).errors,
+    401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings.");
+
+  const listing = await getJSON(`${envUrl}/_emulator/inbox/emails`);
+  assert.deepEqual(listing.emails, [], "no failed call sent an email");
+});
+
+test("resetPwdWithToken failure cases", async () => {
+  const { envUrl, client } = newEnv();
+  assertError((await client.auth.resetPwdWithToken("", "N3w-secret")).errors,
+    400, "missing_access_token", "Cannot identify the access token");
+  assertError((await client.auth.resetPwdWithToken("0e55c6fa93ae4e8cb11b35", "N3w-secret")).errors,
+    403, "invalid_access_token", "Invalid or expired access token");
+
+  await client.auth.sendResetPwdEmail("vera@example.com");
+  const token = (await follow((await latestEmail(envUrl, "vera@example.com", "reset-pwd")).link)).searchParams.get("access_token");
+  const short = await client.auth.resetPwdWithToken(token, "abc");
+  assertError(short.errors, 400, "validation_error", "New password can be at least 6 and at most 50 characters long");
+  assert.deepEqual(short.errors.items[0].details, { param: "newPassword", location: "body" });
+  assert.equal((await client.auth.resetPwdWithToken(token, "N3w-secret")).errors, null, "a rejected password leaves the token usable");
+
+  const expired = await follow(`${envUrl}/_auth/verify?key=no-such-key&action=reset-pwd`);
+  assert.equal(expired.search, "?from=e2e&status=400&action=reset-pwd&error=Invalid+or+expired+access+token");
+});
+
+test("sendResetPwdCode and resetPwdWithCode", async () => {
+  const { envUrl, client } = newEnv();
+  const phone = "+15555555555";
+
+  assert.equal((await client.auth.sendResetPwdCode(phone)).errors, null);
+  const sms = await latestSMS(envUrl, phone, "reset-pwd-code");
+  assert.match(sms.code, /^[0-9]{6}$/);
+  assert.equal(sms.body, `Your authorization code is ${sms.code}`);
+
+  const wrong = sms.code === "000000" ? "111111" : "000000";
+  assertError((await client.auth.resetPwdWithCode(phone, wrong, "N3w-secret")).errors,
+    403, "invalid_access_token", "Invalid or expired SMS code");
+  assert.equal((await client.auth.resetPwdWithCode(phone, sms.code, "N3w-secret")).errors, null);
+
+  assertError((await client.auth.signInWithPhone(phone, OLD)).errors,
+    401, "invalid_credentials", "Invalid credentials. Phone number or password provided is invalid.");
+  const signedIn = await client.auth.signInWithPhone(phone, "N3w-secret");
+  assert.equal(signedIn.errors, null);
+  assert.equal(signedIn.user.phone, phone);
+  assert.equal(signedIn.user.phoneVerified, true);
+
+  assertError((await client.auth.resetPwdWithCode(phone, sms.code, "Other-secret")).errors,
+    403, "invalid_access_token", "Invalid or expired SMS code");
+});
+
+test("sendResetPwdCode and resetPwdWithCode failure cases", async () => {
+  const { envUrl, client } = newEnv();
+  assertError((await client.auth.sendResetPwdCode("+15555550100")).errors,
+    401, "phone_not_verified", "The phone number has not been verified yet.");
+  assertError((await client.auth.sendResetPwdCode("+15555550000")).errors,
+    404, "user_not_found", "Invalid credentials. No such account found with the provided phone number.");
+  assertError((await client.auth.sendResetPwdCode("555")).errors, 400, "validation_error");
+  const off = createClient(`${BASE}/e:noconfirm`, KEY);
+  assertError((await off.auth.sendResetPwdCode("+15555555555")).errors,
+    401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.");
+
+  assertError((await client.auth.resetPwdWithCode("+15555555555", "", "N3w-secret")).errors,
+    400, "missing_sms_code", "Cannot identify the SMS code");
+  assertError((await client.auth.resetPwdWithCode("", "123456", "N3w-secret")).errors,
+    400, "missing_phone_number", "Cannot identify the phone number");
+
+  await client.auth.sendResetPwdCode("+15555555555");
+  const { code } = await latestSMS(envUrl, "+15555555555", "reset-pwd-code");
+  assertError((await client.auth.resetPwdWithCode("+15555555555", code, "12")).errors,
+    400, "validation_error", "New password can be at least 6 and at most 50 characters long");
+});
+
+test("a + in an email address survives the client's unencoded query", async () => {
+  const { envUrl, client } = newEnv();
+  await getJSON(`${envUrl}/_emulator/users`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: "dev+tag@example.com", password: OLD, emailVerified: true }),
+  });
+  assert.equal((await client.auth.sendResetPwdEmail("dev+tag@example.com")).errors, null);
+  const mail = await latestEmail(envUrl, "dev+tag@example.com", "reset-pwd");
+  assert.equal(mail.to, "dev+tag@example.com");
+});
+
+test("sign-up with email confirmation, the confirm link and getAuthGrant, sign-out", async () => {
+  const { envUrl, client } = newEnv();
+  const email = "new@example.com";
+  const signUp = await client.auth.signUpWithEmail(email, OLD, "Nia New");
+  assert.equal(signUp.errors, null);
+  assert.equal(signUp.session, null);
+  assert.equal(signUp.user.emailVerified, false);
+  assert.equal(signUp.user.name, "Nia New");
+  assert.ok(signUp.user.lastLoginAt);
+
+  const bad = await client.auth.signUpWithEmail("no-at-sign", "pwd");
+  assert.equal(bad.errors.items.length, 2, "one item per invalid field");
+  assertError((await client.auth.signUpWithEmail(email, OLD)).errors,
+    400, "email_not_unique", "A user with the provided email already exists.");
+  assertError((await client.auth.signInWithEmail(email, OLD)).errors,
+    401, "email_not_verified", "The email address has not been verified yet.");
+
+  const mail = await latestEmail(envUrl, email, "email-confirm");
+  assert.equal(mail.subject, "Confirm your email");
+  const redirect = await follow(mail.link);
+  assert.equal(redirect.searchParams.get("action"), "email-confirm");
+  const grant = await client.auth.getAuthGrant(redirect.searchParams.get("access_token"));
+  assert.equal(grant.errors, null);
+  assert.equal(grant.user.emailVerified, true);
+  for (const k of ["userId", "token", "creationDtm", "userAgent", "accessGroupKeys"]) assert.ok(k in grant.session, k);
+  const ua = grant.session.userAgent;
+  for (const k of ["family", "major", "minor", "patch"]) {
+    assert.equal(typeof ua[k], "string", k);
+    assert.equal(typeof ua.device[k], "string", `device.${k}`);
+    assert.equal(typeof ua.os[k], "string", `os.${k}`);
+  }
+
+  assert.equal((await client.auth.getUserFromDB()).user.email, email);
+  assert.equal((await client.auth.signOut()).errors, null);
+  assertError((await client.auth.getUserFromDB()).errors, 401, "missing_session_token");
+});
+
+test("phone sign-up answers a session at once when phone confirmation is off", async () => {
+  const client = createClient(`${BASE}/e:noconfirm`, KEY);
+  const res = await client.auth.signUpWithPhone("+15555550142", OLD, { name: "Pat", team: "blue" });
+  assert.equal(res.errors, null);
+  assert.ok(res.session.token);
+  assert.equal(res.user.team, "blue");
+  assert.equal((await client.auth.getUserFromDB()).user.phone, "+15555550142");
+});
+
+test("the client key is checked", async () => {
+  const bad = createClient(`${BASE}/e:keys-${process.pid}`, "wrong-key");
+  assertError((await bad.auth.sendResetPwdEmail("vera@example.com")).errors, 401, "invalid_client_key");
+});

@@ -1,0 +1,109 @@
+package inbox
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestNewestFirstAndFilters(t *testing.T) {
+	s := New(0)
+	s.AddEmail(Email{To: "a@example.com", Action: "reset-pwd", Subject: "1"})
+	s.AddEmail(Email{To: "b@example.com", Action: "email-confirm", Subject: "2"})
+	s.AddEmail(Email{To: "A@Example.com", Action: "magic-link", Subject: "3"})
+	got := s.Emails(Filter{})
+	if len(got) != 3 || got[0].Subject != "3" || got[2].Subject != "1" {
+		t.Fatalf("not newest first: %+v", got)
+	}
+	if got := s.Emails(Filter{To: "a@example.com"}); len(got) != 2 || got[0].Subject != "3" {
+		t.Fatalf("to filter: %+v", got)
+	}
+	got = s.Emails(Filter{To: "a@example.com", Action: "reset-pwd"})
+	if len(got) != 1 || got[0].Subject != "1" {
+		t.Fatalf("to and action filter: %+v", got)
+	}
+	if e, ok := s.Email(got[0].ID); !ok || e.Subject != "1" || e.ID == "" {
+		t.Fatalf("by id: %+v %v", e, ok)
+	}
+	if _, ok := s.Email("nope"); ok {
+		t.Fatal("found an unknown id")
+	}
+	s.Clear()
+	if n, m := s.Count(); n+m != 0 {
+		t.Fatal("not cleared")
+	}
+}
+
+func TestCapDropsOldest(t *testing.T) {
+	s := New(2)
+	for _, code := range []string{"111111", "222222", "333333"} {
+		s.AddSMS(SMS{To: "+15555555555", Code: code})
+	}
+	got := s.SMS(Filter{})
+	if len(got) != 2 || got[0].Code != "333333" || got[1].Code != "222222" {
+		t.Fatalf("cap: %+v", got)
+	}
+}
+
+func TestLatestWaitsForAMatch(t *testing.T) {
+	s := New(0)
+	blocked := make(chan struct{}, 10)
+	s.onWait = func() { blocked <- struct{}{} }
+
+	done := make(chan SMS)
+	go func() {
+		m, ok := s.LatestSMS(context.Background(), Filter{To: "+15555555555", Action: "reset-pwd-code"}, time.Minute)
+		if !ok {
+			t.Error("no message")
+		}
+		done <- m
+	}()
+	<-blocked
+	s.AddSMS(SMS{To: "+15555555555", Action: "phone-confirm", Code: "111111"}) // not a match: waits on
+	<-blocked
+	s.AddSMS(SMS{To: "+15555555555", Action: "reset-pwd-code", Code: "222222"})
+	if m := <-done; m.Code != "222222" {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+func TestLatestEndsWithTimeoutOrContext(t *testing.T) {
+	s := New(0)
+	if _, ok := s.LatestEmail(context.Background(), Filter{}, 0); ok {
+		t.Fatal("found an email in an empty store")
+	}
+	if _, ok := s.LatestEmail(context.Background(), Filter{}, time.Millisecond); ok {
+		t.Fatal("found an email after the wait")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.onWait = cancel
+	if _, ok := s.LatestEmail(ctx, Filter{}, time.Hour); ok {
+		t.Fatal("found an email after the context ended")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	s := New(50)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				s.AddEmail(Email{To: "a@example.com"})
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				s.Emails(Filter{To: "a@example.com"})
+				s.LatestSMS(context.Background(), Filter{}, 0)
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := s.Count(); n != 50 {
+		t.Fatalf("%d emails kept, want the cap of 50", n)
+	}
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// started is an emulator run by run() in this process.
+type started struct {
+	url       string
+	startLine string
+	lines     <-chan string
+	stop      func() error
+}
+
+// start runs the emulator with args on a free loopback port and waits for
+// its start line.
+func start(t *testing.T, args []string, env map[string]string) *started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, args, func(k string) string { return env[k] }, pw, io.Discard)
+		pw.CloseWithError(io.EOF)
+		done <- err
+	}()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default: // a test that does not read logs must not block the server
+			}
+		}
+		close(lines)
+	}()
+	s := &started{lines: lines}
+	var once sync.Once
+	var stopErr error
+	s.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(10 * time.Second):
+				stopErr = errors.New("run did not return within 10s of the signal")
+			}
+		})
+		return stopErr
+	}
+	select {
+	case line, ok := <-lines:
+		if !ok {
+			t.Fatalf("the emulator stopped before its start line: %v", <-done)
+		}
+		s.startLine = line
+	case err := <-done:
+		t.Fatalf("the emulator stopped: %v", err)
+	}
+	m := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(s.startLine)
+	if m == "" {
+		t.Fatalf("no URL in the start line %q", s.startLine)
+	}
+	s.url = m
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+func TestRunServesAndShutsDownGracefully(t *testing.T) {
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "testdata/e2e.yaml", "--log-level", "debug"}, nil)
+	for _, want := range []string{"listening on " + s.url, "with 4 fixture users", "inbox at " + s.url + "/_emulator/inbox/emails"} {
+		if !strings.Contains(s.startLine, want) {
+			t.Errorf("start line %q lacks %q", s.startLine, want)
+		}
+	}
+	res, err := http.Get(s.url + "/_emulator/health")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("health: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	// A captured email is logged with its link.
+	req, _ := http.NewRequest("POST", s.url+"/_api/rest/v1/auth/send-reset?email=vera@example.com", nil)
+	req.Header.Set("X-Client-Key", "e2e-client-key")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("send-reset: %v %v", res, err)
+	}
+	for line := range s.lines {
+		if strings.Contains(line, "email captured") {
+			if !strings.Contains(line, s.url+"/_auth/verify?key=") {
+				t.Fatalf("log line without the link: %s", line)
+			}
+			break
+		}
+	}
+
+	// A request held open by wait ends when the server stops.
+	waited := make(chan int, 1)
+	go func() {
+		res, err := http.Get(s.url + "/_emulator/inbox/sms/latest?wait=60s")
+		if err != nil {
+			t.Log(err)
+			waited <- -1
+			return
+		}
+		res.Body.Close()
+		waited <- res.StatusCode
+	}()
+	for line := range s.lines { // the server holds the request open
+		if strings.Contains(line, "waiting for SMS") {
+			break
+		}
+	}
+	began := time.Now()
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-waited; code != 404 {
+		t.Fatalf("the held-open wait ended with %d", code)
+	}
+	t.Logf("stopped %v after the signal with a 60s wait open", time.Since(began))
+}
+
+func TestFlagsFromEnvironmentAndJSONLogs(t *testing.T) {
+	s := start(t, nil, map[string]string{
+		"ALTOGIC_EMULATOR_ADDR":       "127.0.0.1:0",
+		"ALTOGIC_EMULATOR_LOG_FORMAT": "json",
+		"ALTOGIC_EMULATOR_PUBLIC_URL": "http://emulator.test:9999",
+	})
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(s.startLine), &rec); err != nil {
+		t.Fatalf("start line is not JSON: %q", s.startLine)
+	}
+	if rec["users"] != float64(5) || rec["inbox"] != "http://emulator.test:9999/_emulator/inbox/emails" {
+		t.Fatalf("start record %v", rec)
+	}
+}
+
+func TestHelpListsEveryFlag(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, f := range []string{"-addr", "-fixtures", "-public-url", "-log-format", "ALTOGIC_EMULATOR_"} {
+		if !strings.Contains(out.String(), f) {
+			t.Errorf("help lacks %s:\n%s", f, out.String())
+		}
+	}
+}
+
+func TestStartUpErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("users:\n  - email: a@example.com\n    password: x\n  - email: a@example.com\n    password: y\n"), 0o600)
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--fixtures", bad, "--addr", "127.0.0.1:0"}, nil, bad + ":4: users[1]: duplicate email"},
+		{[]string{"--fixtures", "no-such-file.yaml"}, nil, "no-such-file.yaml"},
+		{[]string{"--log-format", "xml"}, nil, "--log-format must be text or json"},
+		{[]string{"--public-url", "ftp://x", "--addr", "127.0.0.1:0"}, nil, "public URL"},
+		{[]string{"extra"}, nil, "unexpected argument"},
+		{[]string{"--addr", "256.0.0.1:1"}, nil, "listen on 256.0.0.1:1"},
+		{nil, map[string]string{"ALTOGIC_EMULATOR_LOG_FORMAT": "xml"}, "--log-format must be text or json"},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v: error %v, want %q", c.args, c.env, err, c.want)
+		}
+	}
+}
+
+// TestOfficialClient runs the official altogic npm client (e2e/) against an
+// emulator started as `go run .` would, with the fixtures of testdata/e2e.yaml.
+func TestOfficialClient(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is needed for the official-client test: install Node.js 20 or later")
+	}
+	if _, err := os.Stat("e2e/node_modules/altogic/package.json"); err != nil {
+		t.Fatal("the official client is not installed: run `npm ci --prefix e2e` first")
+	}
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "testdata/e2e.yaml"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "official-client.test.js")
+	cmd.Dir = "e2e"
+	cmd.Env = append(os.Environ(), "EMULATOR_URL="+s.url)
+	out, err := cmd.CombinedOutput()
+	t.Logf("node --test:\n%s", out)
+	if err != nil {
+		t.Fatalf("the official client's tests failed: %v", err)
+	}
+	if !regexp.MustCompile(`(?m)^ℹ pass [1-9]`).Match(out) || !regexp.MustCompile(`(?m)^ℹ fail 0$`).Match(out) {
+		t.Fatal("node ran no passing test, or some failed")
+	}
+}
