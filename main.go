@@ -47,6 +47,9 @@ type config struct {
 	publicURL string
 	logFormat string
 	logLevel  slog.Level
+	// checkHealth asks a running emulator at addr whether it is up, and
+	// exits: the container health check, which has no curl.
+	checkHealth bool
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -60,6 +63,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.publicURL, "public-url", "", "base of links put in emails (default: http:// + the listen address)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: debug (every request), info (start, captured emails and SMS), warn or error")
+	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
 		fs.PrintDefaults()
@@ -93,6 +97,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.checkHealth {
+		return checkHealth(ctx, cfg.addr)
 	}
 	logOpts := &slog.HandlerOptions{Level: cfg.logLevel}
 	var logger *slog.Logger
@@ -161,4 +168,31 @@ func reachableAddr(a *net.TCPAddr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, fmt.Sprint(a.Port))
+}
+
+// checkHealth asks the emulator at addr for its health.
+func checkHealth(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/_emulator/health"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("health check: %s answered %s", url, res.Status)
+	}
+	return nil
 }

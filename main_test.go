@@ -93,6 +93,10 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 		t.Fatalf("health: %v %v", res, err)
 	}
 	res.Body.Close()
+	addr := strings.TrimPrefix(s.url, "http://")
+	if err := run(context.Background(), []string{"--check-health", "--addr", addr}, func(string) string { return "" }, io.Discard, io.Discard); err != nil {
+		t.Fatalf("--check-health against a running emulator: %v", err)
+	}
 
 	// A captured email is logged with its link.
 	req, _ := http.NewRequest("POST", s.url+"/_api/rest/v1/auth/send-reset?email=vera@example.com", nil)
@@ -178,6 +182,7 @@ func TestStartUpErrors(t *testing.T) {
 		{[]string{"--public-url", "ftp://x", "--addr", "127.0.0.1:0"}, nil, "public URL"},
 		{[]string{"extra"}, nil, "unexpected argument"},
 		{[]string{"--addr", "256.0.0.1:1"}, nil, "listen on 256.0.0.1:1"},
+		{[]string{"--check-health", "--addr", "127.0.0.1:1"}, nil, "health check"},
 		{nil, map[string]string{"ALTOGIC_EMULATOR_LOG_FORMAT": "xml"}, "--log-format must be text or json"},
 	}
 	for _, c := range cases {
