@@ -257,7 +257,7 @@ func TestLatestWaitsForTheMessage(t *testing.T) {
 
 func TestFixtureUserExtraFieldsAndLogging(t *testing.T) {
 	var logs bytes.Buffer
-	em, err := New(Options{Fixtures: mustParse(t, "x.yaml", `
+	h := newHarnessWith(t, Options{Fixtures: mustParse(t, "x.yaml", `
 users:
   - email: x@example.com
     password: Passw0rd!
@@ -265,19 +265,13 @@ users:
     plan: pro
     tags: [a, b]
 `), Logger: newTextLogger(&logs), PublicURL: "http://emulator.test:8484/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := serve(em, "POST", "/e:logs/_api/rest/v1/auth/send-reset?email=x@example.com", hdr{"X-Client-Key": "k"})
-	if rec.Code != 200 {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
+	h.envAPI("logs", "POST", "/send-reset?email=x@example.com", "", nil).wantStatus(t, 200)
 	if !strings.Contains(logs.String(), "link=\"http://emulator.test:8484/e:logs/_auth/verify?key=") {
 		t.Fatalf("the link is not logged, or not under the public URL: %s", logs.String())
 	}
-	rec = serve(em, "GET", "/e:logs/_emulator/users", nil)
-	if !strings.Contains(rec.Body.String(), `"plan":"pro","tags":["a","b"]`) {
-		t.Fatalf("extra fields: %s", rec.Body)
+	res := h.do("GET", "/e:logs/_emulator/users", nil, nil).wantStatus(t, 200)
+	if !strings.Contains(string(res.body), `"plan":"pro","tags":["a","b"]`) {
+		t.Fatalf("extra fields: %s", res.body)
 	}
 }
 

@@ -34,8 +34,15 @@ var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newHarness(t *testing.T, fx *fixtures.Fixtures) *harness {
 	t.Helper()
+	return newHarnessWith(t, Options{Fixtures: fx})
+}
+
+// newHarnessWith starts an emulator with opts and a manual clock.
+func newHarnessWith(t *testing.T, opts Options) *harness {
+	t.Helper()
 	clock := NewManualClock(epoch)
-	em, err := New(Options{Fixtures: fx, Clock: clock})
+	opts.Clock = clock
+	em, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,14 +307,3 @@ func (e *Emulator) mustEnv(t *testing.T, id string) *env {
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
-
-// serve sends one request straight to em, without a server.
-func serve(em *Emulator, method, path string, headers hdr) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, nil)
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	em.ServeHTTP(rec, req)
-	return rec
-}
