@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -112,7 +113,7 @@ func (e *Emulator) signUpWithEmail(c *call) (any, error) {
 		}
 		u := en.newUserLocked("", email, "", b.Password, d, c.now)
 		if en.settings.EmailConfirmation && !u.emailVerified {
-			m := c.linkEmail(en.issueLinkLocked("email-confirm", u, email, c.now), u.name)
+			m := c.linkEmail(en.issueLinkLocked("email-confirm", u, email, c.now), u)
 			captured = func() { c.captureEmail(m) }
 			return userAndSession{User: u.snapshot()}, nil
 		}
@@ -149,7 +150,7 @@ func (e *Emulator) signUpWithPhone(c *call) (any, error) {
 		}
 		u := en.newUserLocked("", "", phone, b.Password, d, c.now)
 		if en.settings.PhoneConfirmation && !u.phoneVerified {
-			m := c.codeSMS(en.issueCodeLocked("phone-confirm", u, phone, c.now))
+			m := c.codeSMS(en.issueCodeLocked("phone-confirm", u, phone, c.now), u)
 			captured = func() { c.captureSMS(m) }
 			return userAndSession{User: u.snapshot()}, nil
 		}
@@ -188,6 +189,8 @@ func (e *Emulator) signInWithEmail(c *call) (any, error) {
 		switch {
 		case u == nil:
 			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
+		case u.provider != "altogic":
+			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
 		case en.settings.EmailConfirmation && !u.emailVerified:
 			return nil, newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
 		case !u.checkPassword(b.Password):
@@ -249,7 +252,7 @@ func (e *Emulator) getAuthGrant(c *call) (any, error) {
 		case at == nil || at.used || !c.now.Before(at.expires):
 			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
 		case !grantKinds[at.kind]:
-			return nil, newError(http.StatusUnauthorized, codeInvalidTokenType, "Not a valid token type to get user authentication grants.")
+			return nil, newError(http.StatusUnauthorized, codeInvalidTokenType, msgInvalidTokenType)
 		}
 		at.used = true
 		u := en.users[at.userID]
@@ -289,13 +292,7 @@ func (c *call) sessionLocked() (*session, *user, error) {
 
 // getUserFromDB is GET /user: the session's user, bare.
 func (e *Emulator) getUserFromDB(c *call) (any, error) {
-	return locked(c.env, func() (any, error) {
-		_, u, err := c.sessionLocked()
-		if err != nil {
-			return nil, err
-		}
-		return u.snapshot(), nil
-	})
+	return c.withSession(func(_ *session, u *user) (any, error) { return u.snapshot(), nil })
 }
 
 // signOut is POST /signout with {token?}: ends the caller's session, or
@@ -307,12 +304,8 @@ func (e *Emulator) signOut(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	return locked(c.env, func() (any, error) {
+	return c.withSession(func(cur *session, _ *user) (any, error) {
 		en := c.env
-		cur, _, err := c.sessionLocked()
-		if err != nil {
-			return nil, err
-		}
 		token := strings.TrimSpace(b.Token)
 		if token == "" || token == cur.token {
 			delete(en.sessions, cur.token)

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/altogic-emulator/altogic-emulator/inbox"
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
 )
 
 // The four password-reset flows and the email link they start from.
@@ -25,39 +25,11 @@ func locked[T any](en *env, fn func() (T, error)) (T, error) {
 
 // sendResetPwdEmail is POST /send-reset?email=.
 func (e *Emulator) sendResetPwdEmail(c *call) (any, error) {
-	email := c.queryEmail()
-	var fe fieldErrors
-	fe.email("email", "query", email)
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
-	m, err := locked(c.env, func() (inbox.Email, error) {
-		en := c.env
-		u := en.userByEmailLocked(email)
-		switch {
-		case u == nil:
-			return inbox.Email{}, newError(http.StatusUnauthorized, codeInvalidCredentials, msgNoSuchEmail)
-		case !en.settings.EmailConfirmation:
-			return inbox.Email{}, newError(http.StatusUnauthorized, codeEmailVerifyDisabled, msgEmailVerifyDisabled)
-		case !u.emailVerified:
-			return inbox.Email{}, newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
-		}
-		return c.linkEmail(en.issueLinkLocked("reset-pwd", u, u.email, c.now), u.name), nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	c.captureEmail(m)
-	return emptyOK{}, nil
+	return c.sendLinkEmail("reset-pwd", requireConfirmedEmail)
 }
 
-// The link actions of emails and what the access token of each is for.
-var linkActions = map[string]string{
-	"reset-pwd":     "reset-pwd",
-	"email-confirm": "email-signin",
-	"magic-link":    "magic-link",
-	"change-email":  "",
-}
+// linkActions are the actions of links in emails.
+var linkActions = map[string]bool{"reset-pwd": true, "email-confirm": true, "magic-link": true, "change-email": true}
 
 // verifyEmailLink is GET /_auth/verify?key=: the browser follows an email's
 // link, and is redirected to the Redirect URL with the outcome.
@@ -73,7 +45,7 @@ func (e *Emulator) verifyEmailLink(c *call) (any, error) {
 		if lt != nil {
 			action = lt.action
 		}
-		if _, known := linkActions[action]; !known {
+		if !linkActions[action] {
 			action = ""
 		}
 		return failRedirect(redirect, http.StatusBadRequest, action, msgInvalidAccessToken), nil
@@ -83,18 +55,14 @@ func (e *Emulator) verifyEmailLink(c *call) (any, error) {
 	if u == nil {
 		return failRedirect(redirect, http.StatusNotFound, lt.action, "The user associated with the token does not exist."), nil
 	}
-	switch lt.action {
-	case "email-confirm":
-		if u.emailVerified {
-			return failRedirect(redirect, http.StatusUnauthorized, lt.action, "The email of the user has already been verified."), nil
-		}
-		u.emailVerified = true
-	case "reset-pwd", "magic-link":
-		if !u.emailVerified {
-			return failRedirect(redirect, http.StatusUnauthorized, lt.action, "The email of the user has not been verified yet."), nil
-		}
+	kind, status, failure := en.applyLinkLocked(lt, u)
+	if failure != "" {
+		return failRedirect(redirect, status, lt.action, failure), nil
 	}
-	at := en.issueAccessLocked(linkActions[lt.action], u.id, c.now)
+	if kind == "" {
+		return redirectTo(appendQuery(redirect, "status", "200", "action", lt.action)), nil
+	}
+	at := en.issueAccessLocked(kind, u.id, c.now)
 	return redirectTo(appendQuery(redirect, "status", "200", "action", lt.action, "access_token", at.token)), nil
 }
 
@@ -163,68 +131,33 @@ func (e *Emulator) resetPwdWithToken(c *call) (any, error) {
 
 // sendResetPwdCode is POST /send-reset-code?phone=.
 func (e *Emulator) sendResetPwdCode(c *call) (any, error) {
-	phone := c.queryPhone()
-	var fe fieldErrors
-	fe.phone("phone", "query", phone)
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
-	m, err := locked(c.env, func() (inbox.SMS, error) {
-		en := c.env
-		u := en.userByPhoneLocked(phone)
+	return c.sendCodeSMS("reset-pwd-code", func(s fixtures.Settings, u *user) error {
 		switch {
-		case u == nil:
-			return inbox.SMS{}, newError(http.StatusNotFound, codeUserNotFound, msgNoSuchPhone)
-		case !en.settings.PhoneConfirmation:
-			return inbox.SMS{}, newError(http.StatusUnauthorized, codePhoneVerifyDisabled, msgPhoneVerifyDisabled)
+		case !s.PhoneConfirmation:
+			return newError(http.StatusUnauthorized, codePhoneVerifyDisabled, msgPhoneVerifyDisabled)
 		case !u.phoneVerified:
-			return inbox.SMS{}, newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
+			return newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
 		}
-		return c.codeSMS(en.issueCodeLocked("reset-pwd-code", u, phone, c.now)), nil
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	c.captureSMS(m)
-	return emptyOK{}, nil
 }
 
 // resetPwdWithCode is POST /reset-pwd-code?phone=&code= with {newPassword}.
 func (e *Emulator) resetPwdWithCode(c *call) (any, error) {
-	phone := c.queryPhone()
-	code := strings.TrimSpace(c.query("code"))
-	switch {
-	case phone == "":
-		return nil, newError(http.StatusBadRequest, codeMissingPhone, msgMissingPhone)
-	case code == "":
-		return nil, newError(http.StatusBadRequest, codeMissingSMSCode, msgMissingSMSCode)
-	}
 	var body struct {
 		NewPassword string `json:"newPassword"`
 	}
 	if err := c.decode(&body); err != nil {
 		return nil, err
 	}
-	return locked(c.env, func() (any, error) {
-		en := c.env
-		var fe fieldErrors
-		fe.newPassword("newPassword", "body", body.NewPassword, en.settings)
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
-		sc := en.codes[codeKey(phone, code)]
-		if sc == nil || sc.used || !c.now.Before(sc.expires) {
-			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidSMSCode)
-		}
-		if sc.action != "reset-pwd-code" {
-			return nil, newError(http.StatusBadRequest, codeInvalidActionType, msgCodeNotForReset)
-		}
-		sc.used = true
-		u := en.users[sc.userID]
-		if u == nil || u.phone != phone {
-			return nil, newError(http.StatusUnauthorized, codeUserNotFound, msgTokenUserGone)
-		}
-		u.setPassword(body.NewPassword)
-		return emptyOK{}, nil
-	})
+	return c.redeemCode("reset-pwd-code", msgCodeNotForReset,
+		func(settings fixtures.Settings) error {
+			var fe fieldErrors
+			fe.newPassword("newPassword", "body", body.NewPassword, settings)
+			return fe.err()
+		},
+		func(_ *smsCode, u *user) (any, error) {
+			u.setPassword(body.NewPassword)
+			return emptyOK{}, nil
+		})
 }

@@ -78,6 +78,9 @@ type operation struct {
 	handler handlerFunc
 	// api marks Altogic API operations, which need an X-Client-Key.
 	api bool
+	// gate names the setting that must be on: "email" (emailAuth) or
+	// "phone" (phoneAuth); off, the call answers not_allowed.
+	gate string
 }
 
 // Replies other than a 200 JSON body.
@@ -144,35 +147,52 @@ func New(opts Options) (*Emulator, error) {
 // routes is the route table: one line per operationId of openapi.yaml.
 func (e *Emulator) routes() map[string]operation {
 	api := func(h handlerFunc) operation { return operation{handler: h, api: true} }
+	email := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "email"} }
+	phone := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "phone"} }
 	ctl := func(h handlerFunc) operation { return operation{handler: h} }
 	return map[string]operation{
 		// The four password-reset flows.
-		"sendResetPwdEmail": api(e.sendResetPwdEmail),
+		"sendResetPwdEmail": email(e.sendResetPwdEmail),
 		"resetPwdWithToken": api(e.resetPwdWithToken),
-		"sendResetPwdCode":  api(e.sendResetPwdCode),
-		"resetPwdWithCode":  api(e.resetPwdWithCode),
+		"sendResetPwdCode":  phone(e.sendResetPwdCode),
+		"resetPwdWithCode":  phone(e.resetPwdWithCode),
 		"verifyEmailLink":   ctl(e.verifyEmailLink),
-		"signUpWithEmail":   api(e.signUpWithEmail),
-		"signUpWithPhone":   api(e.signUpWithPhone),
-		"signInWithEmail":   api(e.signInWithEmail),
-		"signInWithPhone":   api(e.signInWithPhone),
-		"getAuthGrant":      api(e.getAuthGrant),
-		"getUserFromDB":     api(e.getUserFromDB),
-		"signOut":           api(e.signOut),
-		"health":            ctl(e.health),
-		"resetEnvironment":  ctl(e.resetEnvironment),
-		"listUsers":         ctl(e.listUsers),
-		"createUser":        ctl(e.createUser),
-		"getConfig":         ctl(e.getConfig),
-		"patchConfig":       ctl(e.patchConfig),
-		"getOpenAPI":        ctl(e.getOpenAPI),
-		"listEmails":        ctl(e.listEmails),
-		"latestEmail":       ctl(e.latestEmail),
-		"getEmail":          ctl(e.getEmail),
-		"listSMS":           ctl(e.listSMS),
-		"latestSMS":         ctl(e.latestSMS),
-		"getSMS":            ctl(e.getSMS),
-		"clearInbox":        ctl(e.clearInbox),
+		// Every other call of the official client.
+		"signUpWithEmail":         email(e.signUpWithEmail),
+		"signUpWithPhone":         phone(e.signUpWithPhone),
+		"signInWithEmail":         email(e.signInWithEmail),
+		"signInWithPhone":         phone(e.signInWithPhone),
+		"getAuthGrant":            api(e.getAuthGrant),
+		"getUserFromDB":           api(e.getUserFromDB),
+		"signOut":                 api(e.signOut),
+		"signOutAll":              api(e.signOutAll),
+		"signOutAllExceptCurrent": api(e.signOutAllExceptCurrent),
+		"getAllSessions":          api(e.getAllSessions),
+		"changePassword":          api(e.changePassword),
+		"resendVerificationEmail": email(e.resendVerificationEmail),
+		"sendMagicLinkEmail":      email(e.sendMagicLinkEmail),
+		"changeEmail":             email(e.changeEmail),
+		"resendVerificationCode":  phone(e.resendVerificationCode),
+		"sendSignInCode":          phone(e.sendSignInCode),
+		"signInWithCode":          phone(e.signInWithCode),
+		"verifyPhone":             phone(e.verifyPhone),
+		"changePhone":             phone(e.changePhone),
+		"signInWithProvider":      ctl(e.signInWithProvider),
+		// The control API.
+		"health":           ctl(e.health),
+		"resetEnvironment": ctl(e.resetEnvironment),
+		"listUsers":        ctl(e.listUsers),
+		"createUser":       ctl(e.createUser),
+		"getConfig":        ctl(e.getConfig),
+		"patchConfig":      ctl(e.patchConfig),
+		"getOpenAPI":       ctl(e.getOpenAPI),
+		"listEmails":       ctl(e.listEmails),
+		"latestEmail":      ctl(e.latestEmail),
+		"getEmail":         ctl(e.getEmail),
+		"listSMS":          ctl(e.listSMS),
+		"latestSMS":        ctl(e.latestSMS),
+		"getSMS":           ctl(e.getSMS),
+		"clearInbox":       ctl(e.clearInbox),
 	}
 }
 
@@ -273,6 +293,9 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	c := &call{e: e, env: en, r: rr, body: body, prefix: prefix, params: pathParams, now: e.clock.Now().UTC()}
+	if err := c.checkGate(op.gate); err != nil {
+		return nil, err
+	}
 	return op.handler(c)
 }
 

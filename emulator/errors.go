@@ -134,3 +134,22 @@ func (f *fieldErrors) err() error {
 	}
 	return &apiError{status: http.StatusBadRequest, items: f.items}
 }
+
+const (
+	codeNotAllowed           = "not_allowed"
+	codeEmailAlreadyVerified = "email_already_verified"
+	codePhoneAlreadyVerified = "phone_already_verified"
+	codeSMSCodesDisabled     = "sms_auth_codes_disabled"
+	codeMismatch             = "mismatch_values"
+
+	msgEmailAuthOff          = "Email authentication is not enabled in your app version settings."
+	msgPhoneAuthOff          = "Phone number based authentication is not enabled in your app version settings."
+	msgEmailAlreadyVerified  = "The email address has already been verified."
+	msgPhoneAlreadyVerified  = "The phone number of the user has already been verified."
+	msgSMSCodesDisabled      = "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings."
+	msgWrongCurrentPassword  = "Invalid credentials. The current password provided is not valid."
+	msgCodeNotForVerify      = "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers."
+	msgCodeNotForSignIn      = "Cannot identify the action type. The SMS code type is not valid for signing in."
+	msgInvalidTokenType      = "Not a valid token type to get user authentication grants."
+	msgProviderPasswordLogin = "Invalid credentials. You have signed up using your %s credentials. You cannot sign in with an email and password."
+)

@@ -4,75 +4,120 @@ import (
 	"fmt"
 	"html"
 	"net/url"
-	"strings"
 	"time"
 
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
 	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // senderAddress is Altogic's default sender.
 const senderAddress = "noreply@mail.app.altogic.com"
 
-// emailTemplate is the text of one kind of email; %[1]s is the greeting
-// name, %[2]s the link, %[3]s the expiry.
-type emailTemplate struct {
-	subject string
-	intro   string
-	button  string
-	outro   string
+// defaultSMS is Altogic's default SMS template.
+const defaultSMS = "Your authorization code is {{token.code}}"
+
+// defaultEmails are the emails of each link action: Altogic's default
+// subjects, with bodies that read like a real service's. Fixtures may
+// override any part (see fixtures.Templates).
+var defaultEmails = map[string]fixtures.EmailTemplate{
+	"reset-pwd": defaultEmail("Reset your password",
+		"We received a request to reset the password of your account ({{token.email}}). Follow the link below to choose a new password.",
+		"Reset password",
+		"If you did not ask to reset your password, you can ignore this email: your password stays the same."),
+	"email-confirm": defaultEmail("Confirm your email",
+		"Thanks for signing up. Follow the link below to confirm your email address ({{token.email}}).",
+		"Confirm email",
+		"If you did not sign up, you can ignore this email."),
+	"magic-link": defaultEmail("Your magic link",
+		"Follow the link below to sign in as {{token.email}}.",
+		"Sign in",
+		"If you did not ask to sign in, you can ignore this email."),
+	"change-email": defaultEmail("Confirm your new email",
+		"Follow the link below to make {{token.email}} the email address of your account.",
+		"Confirm new email",
+		"If you did not ask to change your email, you can ignore this email."),
 }
 
-// Altogic's default subjects; the bodies read like a real service's.
-var emailTemplates = map[string]emailTemplate{
-	"reset-pwd": {
-		subject: "Reset your password",
-		intro:   "We received a request to reset the password of your account. Follow the link below to choose a new password.",
-		button:  "Reset password",
-		outro:   "If you did not ask to reset your password, you can ignore this email: your password stays the same.",
-	},
-	"email-confirm": {
-		subject: "Confirm your email",
-		intro:   "Thanks for signing up. Follow the link below to confirm your email address.",
-		button:  "Confirm email",
-		outro:   "If you did not sign up, you can ignore this email.",
-	},
-	"magic-link": {
-		subject: "Your magic link",
-		intro:   "Follow the link below to sign in.",
-		button:  "Sign in",
-		outro:   "If you did not ask to sign in, you can ignore this email.",
-	},
-	"change-email": {
-		subject: "Confirm your new email",
-		intro:   "Follow the link below to confirm your new email address.",
-		button:  "Confirm new email",
-		outro:   "If you did not ask to change your email, you can ignore this email.",
-	},
+func defaultEmail(subject, intro, button, outro string) fixtures.EmailTemplate {
+	text := "Hello,\n\n" + intro + "\n\n{{token.confirmationURL}}\n\nThe link expires on {{token.expiresAt}}.\n\n" + outro + "\n"
+	body := `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">` +
+		`<p>Hello,</p><p>` + intro + `</p>` +
+		`<p><a href="{{token.confirmationURL}}" style="display:inline-block;padding:10px 16px;background:#4f46e5;color:#fff;text-decoration:none;border-radius:6px">` + button + `</a></p>` +
+		`<p>Or copy this link into your browser:<br><a href="{{token.confirmationURL}}">{{token.confirmationURL}}</a></p>` +
+		`<p>The link expires on {{token.expiresAt}}.</p><p>` + outro + `</p></body></html>`
+	return fixtures.EmailTemplate{Subject: subject, Text: text, HTML: body}
 }
 
-// smsTemplate is Altogic's default SMS body.
-const smsTemplate = "Your authorization code is %s"
+// render fills a template's placeholders; in HTML the values are escaped.
+func render(tpl string, u *user, token map[string]string, escape bool) string {
+	return fixtures.Placeholder.ReplaceAllStringFunc(tpl, func(m string) string {
+		sub := fixtures.Placeholder.FindStringSubmatch(m)
+		v := token[sub[2]]
+		if sub[1] == "user" {
+			v = u.field(sub[2])
+		}
+		if escape {
+			v = html.EscapeString(v)
+		}
+		return v
+	})
+}
 
-// linkEmail builds the email that carries lt's link.
-func (c *call) linkEmail(lt *linkToken, name string) inbox.Email {
-	t := emailTemplates[lt.action]
-	link := c.baseURL() + "/_auth/verify?key=" + lt.key + "&action=" + url.QueryEscape(lt.action)
-	greeting := "Hello,"
-	if name != "" {
-		greeting = "Hello " + name + ","
+// field answers a user field as text for a template.
+func (u *user) field(name string) string {
+	switch name {
+	case "_id", "id":
+		return u.id
+	case "name":
+		return u.name
+	case "email":
+		return u.email
+	case "phone":
+		return u.phone
+	case "provider":
+		return u.provider
+	case "emailVerified":
+		return fmt.Sprint(u.emailVerified)
+	case "phoneVerified":
+		return fmt.Sprint(u.phoneVerified)
 	}
-	expires := lt.expires.UTC().Format(time.RFC1123)
-	text := fmt.Sprintf("%s\n\n%s\n\n%s\n\nThe link expires on %s.\n\n%s\n", greeting, t.intro, link, expires, t.outro)
-	var b strings.Builder
-	fmt.Fprintf(&b, `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">`)
-	fmt.Fprintf(&b, `<p>%s</p><p>%s</p>`, html.EscapeString(greeting), html.EscapeString(t.intro))
-	fmt.Fprintf(&b, `<p><a href="%s" style="display:inline-block;padding:10px 16px;background:#4f46e5;color:#fff;text-decoration:none;border-radius:6px">%s</a></p>`,
-		html.EscapeString(link), html.EscapeString(t.button))
-	fmt.Fprintf(&b, `<p>Or copy this link into your browser: <br><a href="%[1]s">%[1]s</a></p>`, html.EscapeString(link))
-	fmt.Fprintf(&b, `<p>The link expires on %s.</p><p>%s</p></body></html>`, html.EscapeString(expires), html.EscapeString(t.outro))
+	if v, ok := u.extra[name]; ok && v != nil {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+func (e *Emulator) emailTemplate(action string) fixtures.EmailTemplate {
+	t := defaultEmails[action]
+	o := e.fixtures.Templates.Emails[action]
+	if o.Subject != "" {
+		t.Subject = o.Subject
+	}
+	if o.Text != "" {
+		t.Text = o.Text
+	}
+	if o.HTML != "" {
+		t.HTML = o.HTML
+	}
+	return t
+}
+
+// linkEmail builds the email that carries lt's link to u. The caller holds
+// the environment's lock.
+func (c *call) linkEmail(lt *linkToken, u *user) inbox.Email {
+	t := c.e.emailTemplate(lt.action)
+	link := c.baseURL() + "/_auth/verify?key=" + lt.key + "&action=" + url.QueryEscape(lt.action)
+	token := map[string]string{
+		"confirmationURL": link,
+		"email":           lt.email,
+		"expiresAt":       lt.expires.UTC().Format(time.RFC1123),
+	}
 	return inbox.Email{
-		To: lt.email, From: senderAddress, Subject: t.subject, Text: text, HTML: b.String(),
-		Action: lt.action, Link: link, Token: lt.key, CreatedAt: c.now, ExpiresAt: lt.expires,
+		To: lt.email, From: senderAddress,
+		Subject: render(t.Subject, u, token, false),
+		Text:    render(t.Text, u, token, false),
+		HTML:    render(t.HTML, u, token, true),
+		Action:  lt.action, Link: link, Token: lt.key, CreatedAt: c.now, ExpiresAt: lt.expires,
 	}
 }
 
@@ -83,10 +128,15 @@ func (c *call) captureEmail(m inbox.Email) {
 	c.e.log.Info("email captured", "env", c.env.id, "to", m.To, "action", m.Action, "subject", m.Subject, "link", m.Link, "id", m.ID)
 }
 
-// codeSMS builds the SMS that carries sc's code.
-func (c *call) codeSMS(sc *smsCode) inbox.SMS {
+// codeSMS builds the SMS that carries sc's code to u.
+func (c *call) codeSMS(sc *smsCode, u *user) inbox.SMS {
+	tpl := c.e.fixtures.Templates.SMS
+	if tpl == "" {
+		tpl = defaultSMS
+	}
+	token := map[string]string{"code": sc.code, "expiresAt": sc.expires.UTC().Format(time.RFC1123)}
 	return inbox.SMS{
-		To: sc.phone, Body: fmt.Sprintf(smsTemplate, sc.code), Code: sc.code,
+		To: sc.phone, Body: render(tpl, u, token, false), Code: sc.code,
 		Action: sc.action, CreatedAt: c.now, ExpiresAt: sc.expires,
 	}
 }

@@ -17,8 +17,10 @@ import (
 // this is a test double, and a slow hash such as bcrypt would make every
 // sign-in a thousand times slower for no protection anyone needs here.
 type user struct {
-	id            string
-	provider      string
+	id       string
+	provider string
+	// providerID is the provider's user id; for "altogic" users, the _id.
+	providerID    string
 	email         string
 	phone         string
 	name          string
@@ -105,7 +107,11 @@ func (u *user) MarshalJSON() ([]byte, error) {
 	}
 	field("_id", u.id)
 	field("provider", u.provider)
-	field("providerUserId", u.id)
+	providerID := u.providerID
+	if providerID == "" {
+		providerID = u.id
+	}
+	field("providerUserId", providerID)
 	if u.email != "" {
 		field("email", u.email)
 	}

@@ -1,0 +1,199 @@
+package emulator
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/inbox"
+)
+
+// The phone side: six-digit SMS codes, sent and redeemed.
+
+// sendCodeSMS is the shape of send-reset-code, resend-code and send-code:
+// look the user up by the phone query parameter, check the precondition,
+// and send a code with that action.
+func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) error) (any, error) {
+	phone := c.queryPhone()
+	var fe fieldErrors
+	fe.phone("phone", "query", phone)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	m, err := locked(c.env, func() (inbox.SMS, error) {
+		en := c.env
+		u := en.userByPhoneLocked(phone)
+		if u == nil {
+			return inbox.SMS{}, newError(http.StatusNotFound, codeUserNotFound, msgNoSuchPhone)
+		}
+		if err := check(en.settings, u); err != nil {
+			return inbox.SMS{}, err
+		}
+		return c.codeSMS(en.issueCodeLocked(action, u, phone, c.now), u), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.captureSMS(m)
+	return emptyOK{}, nil
+}
+
+// redeemCode is the shape of reset-pwd-code, signin-code and verify-phone:
+// the phone and code query parameters must name an unused, unexpired code of
+// one of the actions (a space-separated list; otherwise wrongAction). Under
+// the lock, validate may reject the request before the code is looked up,
+// and apply acts once the code is used up.
+func (c *call) redeemCode(actions, wrongAction string, validate func(fixtures.Settings) error, apply func(*smsCode, *user) (any, error)) (any, error) {
+	phone := c.queryPhone()
+	code := strings.TrimSpace(c.query("code"))
+	switch {
+	case phone == "":
+		return nil, newError(http.StatusBadRequest, codeMissingPhone, msgMissingPhone)
+	case code == "":
+		return nil, newError(http.StatusBadRequest, codeMissingSMSCode, msgMissingSMSCode)
+	}
+	return locked(c.env, func() (any, error) {
+		en := c.env
+		if validate != nil {
+			if err := validate(en.settings); err != nil {
+				return nil, err
+			}
+		}
+		sc := en.codes[codeKey(phone, code)]
+		if sc == nil || sc.used || !c.now.Before(sc.expires) {
+			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidSMSCode)
+		}
+		if !strings.Contains(" "+actions+" ", " "+sc.action+" ") {
+			return nil, newError(http.StatusBadRequest, codeInvalidActionType, wrongAction)
+		}
+		sc.used = true
+		u := en.users[sc.userID]
+		if u == nil {
+			return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
+		}
+		if sc.action != "change-phone" && u.phone != phone {
+			return nil, newError(http.StatusUnauthorized, codeMismatch,
+				"The phone number of the user and the phone number associated with the token does not match.")
+		}
+		return apply(sc, u)
+	})
+}
+
+// resendVerificationCode is POST /resend-code?phone=: a new phone-confirm
+// code for a phone not verified yet.
+func (e *Emulator) resendVerificationCode(c *call) (any, error) {
+	return c.sendCodeSMS("phone-confirm", func(s fixtures.Settings, u *user) error {
+		switch {
+		case u.phoneVerified:
+			return newError(http.StatusUnauthorized, codePhoneAlreadyVerified, msgPhoneAlreadyVerified)
+		case !s.PhoneConfirmation:
+			return newError(http.StatusUnauthorized, codePhoneVerifyDisabled, msgPhoneVerifyDisabled)
+		}
+		return nil
+	})
+}
+
+// sendSignInCode is POST /send-code?phone=: a signin-code SMS, when sign-in
+// with codes is on (and, with phone confirmation on, the phone verified).
+func (e *Emulator) sendSignInCode(c *call) (any, error) {
+	return c.sendCodeSMS("signin-code", func(s fixtures.Settings, u *user) error {
+		switch {
+		case !s.SignInWithCode:
+			return newError(http.StatusUnauthorized, codeSMSCodesDisabled, msgSMSCodesDisabled)
+		case s.PhoneConfirmation && !u.phoneVerified:
+			return newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
+		}
+		return nil
+	})
+}
+
+// signInWithCode is POST /signin-code?code=&phone=: a signin-code becomes a
+// session.
+func (e *Emulator) signInWithCode(c *call) (any, error) {
+	return c.redeemCode("signin-code", msgCodeNotForSignIn,
+		func(s fixtures.Settings) error {
+			if !s.SignInWithCode {
+				return newError(http.StatusUnauthorized, codeSMSCodesDisabled, msgSMSCodesDisabled)
+			}
+			return nil
+		},
+		func(_ *smsCode, u *user) (any, error) { return c.signInLocked(u), nil })
+}
+
+// verifyPhone is POST /verify-phone?code=&phone=. A sign-up code verifies
+// the phone and answers {user, session}; a change-phone code moves the user
+// to the new number and answers {user, session: null}: the client tells the
+// two apart by the session.
+func (e *Emulator) verifyPhone(c *call) (any, error) {
+	return c.redeemCode("phone-confirm change-phone", msgCodeNotForVerify,
+		func(s fixtures.Settings) error {
+			if !s.PhoneConfirmation {
+				return newError(http.StatusUnauthorized, codePhoneVerifyDisabled, msgPhoneVerifyDisabled)
+			}
+			return nil
+		},
+		func(sc *smsCode, u *user) (any, error) {
+			en := c.env
+			if sc.action == "change-phone" {
+				if other := en.userByPhoneLocked(sc.phone); other != nil && other != u {
+					sc.used = false // the code stays usable once the number is free
+					return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgPhoneNotUnique).
+						with(map[string]any{"value": sc.phone, "param": "phone"})
+				}
+				en.setPhoneLocked(u, sc.phone)
+				u.phoneVerified = true
+				return userAndSession{User: u.snapshot()}, nil
+			}
+			if u.phoneVerified {
+				return nil, newError(http.StatusBadRequest, codePhoneAlreadyVerified, msgPhoneAlreadyVerified)
+			}
+			u.phoneVerified = true
+			return c.signInLocked(u), nil
+		})
+}
+
+// changePhone is POST /change-phone with {currentPassword, newPhone}. With
+// phone confirmation on, a change-phone code goes to the new number (the
+// change completes with verifyPhone) and the unchanged user is answered;
+// off, the number changes at once. The answer is the bare user, as the JS
+// client expects.
+func (e *Emulator) changePhone(c *call) (any, error) {
+	var b struct {
+		CurrentPassword string `json:"currentPassword"`
+		NewPhone        string `json:"newPhone"`
+	}
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	newPhone := strings.TrimSpace(b.NewPhone)
+	var fe fieldErrors
+	fe.phone("newPhone", "body", newPhone)
+	fe.present("currentPassword", "body", b.CurrentPassword)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	var sms *inbox.SMS
+	out, err := c.withSession(func(_ *session, u *user) (any, error) {
+		en := c.env
+		if other := en.userByPhoneLocked(newPhone); other != nil {
+			// Agnost answers a taken number with this code.
+			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgPhoneNotUnique).
+				with(map[string]any{"value": newPhone, "param": "newPhone"})
+		}
+		if !u.checkPassword(b.CurrentPassword) {
+			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+		}
+		if en.settings.PhoneConfirmation {
+			m := c.codeSMS(en.issueCodeLocked("change-phone", u, newPhone, c.now), u)
+			sms = &m
+			return u.snapshot(), nil
+		}
+		en.setPhoneLocked(u, newPhone)
+		u.phoneVerified = false
+		return u.snapshot(), nil
+	})
+	if sms != nil {
+		c.captureSMS(*sms)
+	}
+	return out, err
+}

@@ -1,0 +1,79 @@
+package emulator
+
+import "net/http"
+
+// Session-bound calls: sessions, sign-out of many, password change.
+
+// withSession runs fn holding the environment's lock with the request's
+// session and user, or answers the session errors.
+func (c *call) withSession(fn func(*session, *user) (any, error)) (any, error) {
+	return locked(c.env, func() (any, error) {
+		s, u, err := c.sessionLocked()
+		if err != nil {
+			return nil, err
+		}
+		return fn(s, u)
+	})
+}
+
+// signOutAll is POST /signout-all: every session of the user ends,
+// the caller's included.
+func (e *Emulator) signOutAll(c *call) (any, error) {
+	return c.withSession(func(_ *session, u *user) (any, error) {
+		for _, s := range c.env.userSessionsLocked(u.id) {
+			delete(c.env.sessions, s.token)
+		}
+		return emptyOK{}, nil
+	})
+}
+
+// signOutAllExceptCurrent is POST /signout-all-except: every other session
+// of the user ends.
+func (e *Emulator) signOutAllExceptCurrent(c *call) (any, error) {
+	return c.withSession(func(cur *session, u *user) (any, error) {
+		for _, s := range c.env.userSessionsLocked(u.id) {
+			if s != cur {
+				delete(c.env.sessions, s.token)
+			}
+		}
+		return emptyOK{}, nil
+	})
+}
+
+// getAllSessions is GET /sessions: the user's sessions, a bare array,
+// oldest first.
+func (e *Emulator) getAllSessions(c *call) (any, error) {
+	return c.withSession(func(_ *session, u *user) (any, error) {
+		list := c.env.userSessionsLocked(u.id)
+		out := make([]session, len(list))
+		for i, s := range list {
+			out[i] = *s
+		}
+		return out, nil
+	})
+}
+
+// changePassword is POST /change-pwd with {newPassword, oldPassword}.
+// Sessions stay open, as in the real service.
+func (e *Emulator) changePassword(c *call) (any, error) {
+	var b struct {
+		NewPassword string `json:"newPassword"`
+		OldPassword string `json:"oldPassword"`
+	}
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	return c.withSession(func(_ *session, u *user) (any, error) {
+		var fe fieldErrors
+		fe.newPassword("newPassword", "body", b.NewPassword, c.env.settings)
+		fe.present("oldPassword", "body", b.OldPassword)
+		if err := fe.err(); err != nil {
+			return nil, err
+		}
+		if !u.checkPassword(b.OldPassword) {
+			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+		}
+		u.setPassword(b.NewPassword)
+		return emptyOK{}, nil
+	})
+}
