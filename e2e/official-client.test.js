@@ -233,3 +233,173 @@ test("the client key is checked", async () => {
   const bad = createClient(`${BASE}/e:keys-${process.pid}`, "wrong-key");
   assertError((await bad.auth.sendResetPwdEmail("vera@example.com")).errors, 401, "invalid_client_key");
 });
+
+// ---- Every other call of AuthManager (issue: the whole client) ----
+
+const patchConfig = (envUrl, patch) =>
+  getJSON(`${envUrl}/_emulator/config`, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+
+test("sendMagicLinkEmail, its link and getAuthGrant", async () => {
+  const { envUrl, client } = newEnv();
+  assert.equal((await client.auth.sendMagicLinkEmail("vera@example.com")).errors, null);
+  const mail = await latestEmail(envUrl, "vera@example.com", "magic-link");
+  assert.equal(mail.subject, "Your magic link");
+  const redirect = await follow(mail.link);
+  assert.equal(redirect.searchParams.get("action"), "magic-link");
+  const { user, session, errors } = await client.auth.getAuthGrant(redirect.searchParams.get("access_token"));
+  assert.equal(errors, null);
+  assert.equal(user.email, "vera@example.com");
+  assert.ok(session.token);
+  assertError((await client.auth.sendMagicLinkEmail("uma@example.com")).errors, 401, "email_not_verified");
+  assertError((await client.auth.getAuthGrant("0e55c6fa93ae4e8cb11b35")).errors, 403, "invalid_access_token", "Invalid or expired access token");
+});
+
+test("resendVerificationEmail", async () => {
+  const { envUrl, client } = newEnv();
+  assert.equal((await client.auth.resendVerificationEmail("uma@example.com")).errors, null);
+  const mail = await latestEmail(envUrl, "uma@example.com", "email-confirm");
+  assert.equal(mail.subject, "Confirm your email");
+  assertError((await client.auth.resendVerificationEmail("vera@example.com")).errors,
+    401, "email_already_verified", "The email address has already been verified.");
+  const grant = await client.auth.getAuthGrant((await follow(mail.link)).searchParams.get("access_token"));
+  assert.equal(grant.user.emailVerified, true);
+});
+
+test("signUpWithPhone, resendVerificationCode and verifyPhone", async () => {
+  const { envUrl, client } = newEnv();
+  const phone = "+15555550142";
+  const signUp = await client.auth.signUpWithPhone(phone, OLD, "Pat");
+  assert.equal(signUp.errors, null);
+  assert.equal(signUp.session, null);
+  assert.equal(signUp.user.phoneVerified, false);
+  assertError((await client.auth.signInWithPhone(phone, OLD)).errors, 401, "phone_not_verified");
+
+  assert.equal((await client.auth.resendVerificationCode(phone)).errors, null);
+  const { code } = await latestSMS(envUrl, phone, "phone-confirm");
+  assertError((await client.auth.verifyPhone(phone, code === "000000" ? "111111" : "000000")).errors,
+    403, "invalid_access_token", "Invalid or expired SMS code");
+  const verified = await client.auth.verifyPhone(phone, code);
+  assert.equal(verified.errors, null);
+  assert.equal(verified.user.phoneVerified, true);
+  assert.ok(verified.session.token, "a sign-up verification answers a session");
+  assert.equal((await client.auth.getUserFromDB()).user.phone, phone, "the client stored the session");
+  assertError((await client.auth.resendVerificationCode(phone)).errors,
+    401, "phone_already_verified", "The phone number of the user has already been verified.");
+});
+
+test("sendSignInCode and signInWithCode", async () => {
+  const { envUrl, client } = newEnv();
+  const phone = "+15555555555";
+  assert.equal((await client.auth.sendSignInCode(phone)).errors, null);
+  const { code } = await latestSMS(envUrl, phone, "signin-code");
+  const res = await client.auth.signInWithCode(phone, code);
+  assert.equal(res.errors, null);
+  assert.equal(res.user.phone, phone);
+  assert.equal((await client.auth.getUserFromDB()).user.phone, phone);
+  assertError((await client.auth.signInWithCode(phone, code)).errors, 403, "invalid_access_token");
+
+  await patchConfig(envUrl, { signInWithCode: false });
+  assertError((await client.auth.sendSignInCode(phone)).errors, 401, "sms_auth_codes_disabled",
+    "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings.");
+});
+
+test("getAllSessions, signOut of another session, signOutAllExceptCurrent, signOutAll", async () => {
+  const { envUrl } = newEnv();
+  const a = createClient(envUrl, KEY);
+  const b = createClient(envUrl, KEY);
+  const c = createClient(envUrl, KEY);
+  const sa = (await a.auth.signInWithEmail("vera@example.com", OLD)).session;
+  const sb = (await b.auth.signInWithEmail("vera@example.com", OLD)).session;
+  await c.auth.signInWithEmail("vera@example.com", OLD);
+
+  const { sessions, errors } = await a.auth.getAllSessions();
+  assert.equal(errors, null);
+  assert.equal(sessions.length, 3);
+  const tokens = sessions.map((s) => s.token);
+  assert.ok(tokens.includes(sa.token) && tokens.includes(sb.token));
+
+  assert.equal((await a.auth.signOut(sb.token)).errors, null);
+  assertError((await b.auth.getUserFromDB()).errors, 401, "invalid_session_token");
+  assertError((await b.auth.getUserFromDB()).errors, 401, "missing_session_token", null);
+
+  assert.equal((await a.auth.signOutAllExceptCurrent()).errors, null);
+  assertError((await c.auth.getUserFromDB()).errors, 401, "invalid_session_token");
+  assert.equal((await a.auth.getAllSessions()).sessions.length, 1);
+
+  assert.equal((await a.auth.signOutAll()).errors, null);
+  assertError((await a.auth.getUserFromDB()).errors, 401, "missing_session_token");
+});
+
+test("changePassword", async () => {
+  const { client } = newEnv();
+  await client.auth.signInWithEmail("vera@example.com", OLD);
+  const wrong = await client.auth.changePassword("N3w-secret", "wrong");
+  assertError(wrong.errors, 401, "invalid_credentials");
+  assert.match(wrong.errors.items[0].message, /current password/);
+  const short = await client.auth.changePassword("abc", OLD);
+  assert.match(short.errors.items[0].message, /at least/);
+  assert.equal((await client.auth.changePassword("N3w-secret", OLD)).errors, null);
+  assert.equal((await client.auth.signInWithEmail("vera@example.com", "N3w-secret")).errors, null);
+});
+
+test("changeEmail with and without confirmation", async () => {
+  const { envUrl, client } = newEnv();
+  await client.auth.signInWithEmail("vera@example.com", OLD);
+  const pending = await client.auth.changeEmail(OLD, "vera.new@example.com");
+  assert.equal(pending.errors, null);
+  assert.equal(pending.user.email, "vera@example.com", "unchanged until the link is followed");
+  const mail = await latestEmail(envUrl, "vera.new@example.com", "change-email");
+  assert.equal(mail.subject, "Confirm your new email");
+  const redirect = await follow(mail.link);
+  assert.equal(redirect.searchParams.get("status"), "200");
+  assert.equal(redirect.searchParams.get("action"), "change-email");
+  assert.equal((await client.auth.getUserFromDB()).user.email, "vera.new@example.com");
+  assertError((await client.auth.changeEmail(OLD, "uma@example.com")).errors, 400, "email_not_unique",
+    "A user with the provided email already exists.");
+
+  const off = createClient(`${BASE}/e:noconfirm`, KEY);
+  await off.auth.signUpWithEmail(`quick-${process.pid}@example.com`, OLD);
+  const now = await off.auth.changeEmail(OLD, `quick2-${process.pid}@example.com`);
+  assert.equal(now.errors, null);
+  assert.equal(now.user.email, `quick2-${process.pid}@example.com`);
+});
+
+test("changePhone and verifyPhone with the new number", async () => {
+  const { envUrl, client } = newEnv();
+  await client.auth.signInWithPhone("+15555555555", OLD);
+  const pending = await client.auth.changePhone(OLD, "+15555550177");
+  assert.equal(pending.errors, null);
+  assert.equal(pending.user.phone, "+15555555555");
+  const { code } = await latestSMS(envUrl, "+15555550177", "change-phone");
+  const res = await client.auth.verifyPhone("+15555550177", code);
+  assert.equal(res.errors, null);
+  assert.equal(res.session, null, "a phone change answers no session");
+  assert.equal(res.user.phone, "+15555550177");
+  assert.equal((await client.auth.getUserFromDB()).user.phone, "+15555550177", "the existing session is kept");
+});
+
+test("OAuth: /_auth/{provider}, the redirect and getAuthGrant", async () => {
+  const { envUrl, client } = newEnv();
+  const first = await follow(`${envUrl}/_auth/google?email=gina@example.com&name=Gina&id=g-1`);
+  assert.equal(first.searchParams.get("action"), "oauth-signup");
+  assert.equal(first.searchParams.get("status"), "200");
+  const grant = await client.auth.getAuthGrant(first.searchParams.get("access_token"));
+  assert.equal(grant.errors, null);
+  assert.equal(grant.user.provider, "google");
+  assert.equal(grant.user.providerUserId, "g-1");
+  const again = await follow(`${envUrl}/_auth/google?email=gina@example.com&id=g-1`);
+  assert.equal(again.searchParams.get("action"), "oauth-signin");
+  assertError((await client.auth.signInWithEmail("gina@example.com", OLD)).errors, 401, "invalid_credentials");
+});
+
+test("email or phone authentication switched off answers not_allowed", async () => {
+  const { envUrl, client } = newEnv();
+  await patchConfig(envUrl, { phoneAuth: false });
+  assertError((await client.auth.signUpWithPhone("+15555550143", OLD)).errors, 401, "not_allowed",
+    "Phone number based authentication is not enabled in your app version settings.");
+  assert.equal((await client.auth.signInWithEmail("vera@example.com", OLD)).errors, null);
+});

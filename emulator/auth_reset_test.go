@@ -144,6 +144,12 @@ func TestSendResetWithPlusInEmail(t *testing.T) {
 		t.Fatalf("email went to %q", m.To)
 	}
 	h.api("POST", "/send-reset?email=dev%2Btag@example.com", "", nil).wantStatus(t, 200)
+	h.api("POST", "/send-magic?email=dev+tag@example.com", "", nil).wantStatus(t, 200)
+	h.latestEmail("", "dev+tag@example.com", "magic-link")
+
+	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "new+1@example.com", "password": "Passw0rd!"}).wantStatus(t, 201)
+	h.api("POST", "/resend?email=new+1@example.com", "", nil).wantStatus(t, 200)
+	h.latestEmail("", "new+1@example.com", "email-confirm")
 }
 
 func TestResetPwdWithTokenErrors(t *testing.T) {
