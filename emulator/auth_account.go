@@ -35,6 +35,7 @@ type userData struct {
 	name          string
 	emailVerified bool
 	phoneVerified bool
+	smsCode       string
 	extra         map[string]any
 }
 
@@ -80,7 +81,7 @@ func (en *env) newUserLocked(id, email, phone, password string, d userData, now 
 	u := &user{
 		id: id, provider: "altogic", email: email, phone: phone, name: d.name,
 		emailVerified: d.emailVerified, phoneVerified: d.phoneVerified,
-		signUpAt: now, lastLoginAt: now, extra: d.extra,
+		signUpAt: now, lastLoginAt: now, extra: d.extra, pinnedCode: d.smsCode,
 	}
 	if u.id == "" {
 		u.id = newObjectID(now)
@@ -283,6 +284,10 @@ func (c *call) sessionLocked() (*session, *user, error) {
 		}
 		return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgBadSessionJWT)
 	}
+	if s.expiredAt(c.now) {
+		delete(c.env.sessions, s.token)
+		return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgSessionGone)
+	}
 	u := c.env.users[s.userID]
 	if u == nil {
 		return nil, nil, newError(http.StatusNotFound, codeUserNotFound, msgSessionUserGone)
@@ -328,7 +333,7 @@ func (e *Emulator) signOut(c *call) (any, error) {
 // userFromFixture turns a fixture (or a user posted to the control API)
 // into userData for newUserLocked.
 func userFromFixture(fu fixtures.User) userData {
-	d := userData{name: fu.Name, emailVerified: fu.EmailVerified, phoneVerified: fu.PhoneVerified, extra: map[string]any{}}
+	d := userData{name: fu.Name, emailVerified: fu.EmailVerified, phoneVerified: fu.PhoneVerified, smsCode: fu.SMSCode, extra: map[string]any{}}
 	for k, v := range fu.Extra {
 		d.extra[k] = v
 	}

@@ -20,7 +20,7 @@ func (c *call) withSession(fn func(*session, *user) (any, error)) (any, error) {
 // the caller's included.
 func (e *Emulator) signOutAll(c *call) (any, error) {
 	return c.withSession(func(_ *session, u *user) (any, error) {
-		for _, s := range c.env.userSessionsLocked(u.id) {
+		for _, s := range c.env.userSessionsLocked(u.id, c.now) {
 			delete(c.env.sessions, s.token)
 		}
 		return emptyOK{}, nil
@@ -31,7 +31,7 @@ func (e *Emulator) signOutAll(c *call) (any, error) {
 // of the user ends.
 func (e *Emulator) signOutAllExceptCurrent(c *call) (any, error) {
 	return c.withSession(func(cur *session, u *user) (any, error) {
-		for _, s := range c.env.userSessionsLocked(u.id) {
+		for _, s := range c.env.userSessionsLocked(u.id, c.now) {
 			if s != cur {
 				delete(c.env.sessions, s.token)
 			}
@@ -44,7 +44,7 @@ func (e *Emulator) signOutAllExceptCurrent(c *call) (any, error) {
 // oldest first.
 func (e *Emulator) getAllSessions(c *call) (any, error) {
 	return c.withSession(func(_ *session, u *user) (any, error) {
-		list := c.env.userSessionsLocked(u.id)
+		list := c.env.userSessionsLocked(u.id, c.now)
 		out := make([]session, len(list))
 		for i, s := range list {
 			out[i] = *s

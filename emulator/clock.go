@@ -46,3 +46,74 @@ func (c *ManualClock) Set(t time.Time) {
 	c.now = t.UTC()
 	c.mu.Unlock()
 }
+
+// envClock is an environment's view of the emulator's clock: the base clock
+// moved by an offset, or frozen at an instant. Tests move it through
+// /_emulator/clock.
+type envClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+	frozen bool
+	at     time.Time // the frozen instant
+}
+
+func (c *envClock) now(base Clock) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nowLocked(base)
+}
+
+func (c *envClock) nowLocked(base Clock) time.Time {
+	if c.frozen {
+		return c.at
+	}
+	return base.Now().UTC().Add(c.offset)
+}
+
+// clockState is the clock as the control API and snapshots show it.
+type clockState struct {
+	Now    time.Time `json:"now"`
+	Frozen bool      `json:"frozen"`
+	Offset string    `json:"offset"`
+}
+
+func (c *envClock) state(base Clock) clockState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return clockState{Now: c.nowLocked(base), Frozen: c.frozen, Offset: c.offset.String()}
+}
+
+// change sets the time (if set is not zero), then moves it by advance, then
+// freezes or restarts it (if freeze is not nil).
+func (c *envClock) change(base Clock, set time.Time, advance time.Duration, freeze *bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !set.IsZero() {
+		if c.frozen {
+			c.at = set.UTC()
+		} else {
+			c.offset = set.Sub(base.Now())
+		}
+	}
+	if c.frozen {
+		c.at = c.at.Add(advance)
+	} else {
+		c.offset += advance
+	}
+	if freeze != nil && *freeze != c.frozen {
+		now := c.nowLocked(base)
+		c.frozen = *freeze
+		if c.frozen {
+			c.at = now
+		} else {
+			c.offset = now.Sub(base.Now())
+		}
+	}
+}
+
+// restore sets the clock from a snapshot.
+func (c *envClock) restore(offset time.Duration, frozen bool, at time.Time) {
+	c.mu.Lock()
+	c.offset, c.frozen, c.at = offset, frozen, at
+	c.mu.Unlock()
+}

@@ -24,11 +24,53 @@ func (e *Emulator) health(c *call) (any, error) {
 // resetEnvironment puts the environment back to its fixtures: users and
 // settings; sessions, tokens, codes and inbox emptied.
 func (e *Emulator) resetEnvironment(c *call) (any, error) {
+	c.env.clock.restore(0, false, time.Time{})
 	c.env.mu.Lock()
-	c.env.loadLocked(e.fixtures, c.now)
+	c.env.loadLocked(e.fixtures, c.env.clock.now(e.clock))
 	c.env.mu.Unlock()
 	c.env.inbox.Clear()
+	c.env.journal.clear()
 	return noContent{}, nil
+}
+
+// getClock is GET /_emulator/clock.
+func (e *Emulator) getClock(c *call) (any, error) { return c.env.clock.state(e.clock), nil }
+
+// changeClock is POST /_emulator/clock with {set?, advance?, freeze?}.
+func (e *Emulator) changeClock(c *call) (any, error) {
+	var b struct {
+		Set     string `json:"set"`
+		Advance string `json:"advance"`
+		Freeze  *bool  `json:"freeze"`
+	}
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	var fe fieldErrors
+	var set time.Time
+	var advance time.Duration
+	if b.Set != "" {
+		t, err := time.Parse(time.RFC3339Nano, b.Set)
+		if err != nil {
+			fe.add("set", "body", "'set' must be an RFC 3339 time such as 2030-01-01T00:00:00Z.")
+		}
+		set = t
+	}
+	if b.Advance != "" {
+		d, err := time.ParseDuration(b.Advance)
+		if err != nil || d < 0 {
+			fe.add("advance", "body", "'advance' must be a Go duration of zero or more, such as 61m or 24h.")
+		}
+		advance = d
+	}
+	if b.Set == "" && b.Advance == "" && b.Freeze == nil {
+		fe.add("body", "body", "Give set, advance or freeze.")
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	c.env.clock.change(e.clock, set, advance, b.Freeze)
+	return c.env.clock.state(e.clock), nil
 }
 
 func (e *Emulator) listUsers(c *call) (any, error) {
@@ -74,6 +116,7 @@ func (e *Emulator) createUser(c *call) (any, error) {
 	str("phone", &fu.Phone)
 	str("password", &fu.Password)
 	str("name", &fu.Name)
+	str("smsCode", &fu.SMSCode)
 	boolean("emailVerified", &fu.EmailVerified)
 	boolean("phoneVerified", &fu.PhoneVerified)
 	fu.Email = normalizeEmail(fu.Email)
@@ -95,6 +138,9 @@ func (e *Emulator) createUser(c *call) (any, error) {
 		fe.phone("phone", "body", fu.Phone)
 	}
 	fe.present("password", "body", fu.Password)
+	if fu.SMSCode != "" && (fu.Phone == "" || !fixtures.SMSCodePattern.MatchString(fu.SMSCode)) {
+		fe.add("smsCode", "body", "'smsCode' must be six digits, for a user with a phone.")
+	}
 	if fu.ID != "" && !objectIDPattern(fu.ID) {
 		fe.add("_id", "body", "'_id' must be 24 lowercase hex digits.")
 	}

@@ -63,6 +63,7 @@ type Emulator struct {
 	inboxLimit int
 	secret     []byte
 	spec       *spec
+	coverage   coverage
 	ops        map[string]operation
 
 	mu   sync.Mutex
@@ -81,6 +82,9 @@ type operation struct {
 	// gate names the setting that must be on: "email" (emailAuth) or
 	// "phone" (phoneAuth); off, the call answers not_allowed.
 	gate string
+	// control marks the emulator's own control API: never faulted, never
+	// in the request journal.
+	control bool
 }
 
 // Replies other than a 200 JSON body.
@@ -149,14 +153,15 @@ func (e *Emulator) routes() map[string]operation {
 	api := func(h handlerFunc) operation { return operation{handler: h, api: true} }
 	email := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "email"} }
 	phone := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "phone"} }
-	ctl := func(h handlerFunc) operation { return operation{handler: h} }
+	link := func(h handlerFunc) operation { return operation{handler: h} }
+	ctl := func(h handlerFunc) operation { return operation{handler: h, control: true} }
 	return map[string]operation{
 		// The four password-reset flows.
 		"sendResetPwdEmail": email(e.sendResetPwdEmail),
 		"resetPwdWithToken": api(e.resetPwdWithToken),
 		"sendResetPwdCode":  phone(e.sendResetPwdCode),
 		"resetPwdWithCode":  phone(e.resetPwdWithCode),
-		"verifyEmailLink":   ctl(e.verifyEmailLink),
+		"verifyEmailLink":   link(e.verifyEmailLink),
 		// Every other call of the official client.
 		"signUpWithEmail":         email(e.signUpWithEmail),
 		"signUpWithPhone":         phone(e.signUpWithPhone),
@@ -177,7 +182,7 @@ func (e *Emulator) routes() map[string]operation {
 		"signInWithCode":          phone(e.signInWithCode),
 		"verifyPhone":             phone(e.verifyPhone),
 		"changePhone":             phone(e.changePhone),
-		"signInWithProvider":      ctl(e.signInWithProvider),
+		"signInWithProvider":      link(e.signInWithProvider),
 		// The control API.
 		"health":           ctl(e.health),
 		"resetEnvironment": ctl(e.resetEnvironment),
@@ -193,6 +198,15 @@ func (e *Emulator) routes() map[string]operation {
 		"latestSMS":        ctl(e.latestSMS),
 		"getSMS":           ctl(e.getSMS),
 		"clearInbox":       ctl(e.clearInbox),
+		"getClock":         ctl(e.getClock),
+		"changeClock":      ctl(e.changeClock),
+		"addFault":         ctl(e.addFault),
+		"listFaults":       ctl(e.listFaults),
+		"clearFaults":      ctl(e.clearFaults),
+		"listRequests":     ctl(e.listRequests),
+		"getCoverage":      ctl(e.getCoverage),
+		"exportState":      ctl(e.exportState),
+		"importState":      ctl(e.importState),
 	}
 }
 
@@ -205,6 +219,9 @@ type call struct {
 	prefix string // "" or "/e:{envId}"
 	params map[string]string
 	now    time.Time
+	// dropMessages is set by a dropMessage fault: the call succeeds but
+	// captures no email or SMS.
+	dropMessages bool
 }
 
 // query answers a query parameter as Go decodes it.
@@ -248,25 +265,42 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	began := time.Now()
-	reply, err := e.serve(w, r)
-	status := 0
+	var x exchange
+	reply, err := e.serve(w, r, &x)
+	var status int
+	var failure *apiError
 	if err != nil {
-		ae := asAPIError(err)
-		status = ae.status
-		writeError(w, ae)
+		failure = asAPIError(err)
+		status = failure.status
+		writeError(w, failure)
 	} else {
 		status = writeReply(w, reply)
 	}
+	e.record(r, &x, status, failure, time.Since(began))
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
 		e.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(began))
 	}
 }
 
-func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) (any, error) {
+// exchange is what serve learned about a request, for the journal and the
+// coverage report.
+type exchange struct {
+	env       *env
+	operation string
+	control   bool
+}
+
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
 	envID, prefix, rest, err := splitEnv(r.URL.Path)
 	if err != nil {
 		return nil, err
 	}
+	x.control = strings.HasPrefix(rest, "/_emulator/")
+	en, err := e.environment(envID)
+	if err != nil {
+		return nil, err
+	}
+	x.env = en
 	// Route on the path without the environment prefix.
 	rr := r.Clone(r.Context())
 	rr.URL.Path = rest
@@ -275,7 +309,9 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, routeError(r, err)
 	}
-	op := e.ops[route.Operation.OperationID]
+	x.operation = route.Operation.OperationID
+	op := e.ops[x.operation]
+	x.control = op.control
 	if op.api {
 		if err := e.checkClientKey(r); err != nil {
 			return nil, err
@@ -288,11 +324,12 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := e.spec.validateRequest(rr, route, pathParams, body); err != nil {
 		return nil, err
 	}
-	en, err := e.environment(envID)
-	if err != nil {
-		return nil, err
+	c := &call{e: e, env: en, r: rr, body: body, prefix: prefix, params: pathParams, now: en.clock.now(e.clock)}
+	if !op.control {
+		if err := c.applyFault(x.operation); err != nil {
+			return nil, err
+		}
 	}
-	c := &call{e: e, env: en, r: rr, body: body, prefix: prefix, params: pathParams, now: e.clock.Now().UTC()}
 	if err := c.checkGate(op.gate); err != nil {
 		return nil, err
 	}

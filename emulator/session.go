@@ -19,6 +19,13 @@ type session struct {
 	token     string
 	created   time.Time
 	userAgent userAgent
+	// expires is zero for a session that lives until signed out (the
+	// default, sessionTTL 0).
+	expires time.Time
+}
+
+func (s *session) expiredAt(now time.Time) bool {
+	return !s.expires.IsZero() && !now.Before(s.expires)
 }
 
 // MarshalJSON writes Altogic's session object.

@@ -18,8 +18,10 @@ import (
 // Locked expect the caller to hold mu; nothing under mu calls out of the
 // environment except into its inbox, which has its own lock.
 type env struct {
-	id    string
-	inbox *inbox.Store
+	id      string
+	inbox   *inbox.Store
+	journal *journal
+	clock   envClock
 
 	mu       sync.Mutex
 	settings fixtures.Settings
@@ -30,6 +32,7 @@ type env struct {
 	links    map[string]*linkToken
 	access   map[string]*accessToken
 	codes    map[string]*smsCode // by phone + " " + code
+	faults   []*fault
 }
 
 // linkToken is the key of a link in an email. A used or expired one is kept
@@ -63,7 +66,7 @@ type smsCode struct {
 }
 
 func newEnv(id string, inboxLimit int) *env {
-	return &env{id: id, inbox: inbox.New(inboxLimit)}
+	return &env{id: id, inbox: inbox.New(inboxLimit), journal: newJournal()}
 }
 
 // loadLocked replaces the whole state with the fixtures.
@@ -76,6 +79,7 @@ func (en *env) loadLocked(f *fixtures.Fixtures, now time.Time) {
 	en.links = map[string]*linkToken{}
 	en.access = map[string]*accessToken{}
 	en.codes = map[string]*smsCode{}
+	en.faults = nil
 	for i, fu := range f.Users {
 		id := fu.ID
 		if id == "" {
@@ -149,14 +153,14 @@ func codeKey(phone, code string) string { return phone + " " + code }
 // that phone still on record.
 func (en *env) issueCodeLocked(action string, u *user, phone string, now time.Time) *smsCode {
 	sc := &smsCode{action: action, userID: u.id, phone: phone, expires: now.Add(time.Duration(en.settings.SMSCodeTTL))}
-	for {
+	for sc.code = u.pinnedCode; sc.code == ""; {
 		n, err := rand.Int(rand.Reader, big.NewInt(900000))
 		if err != nil {
 			panic(err)
 		}
 		sc.code = fmt.Sprintf("%06d", 100000+n.Int64())
-		if _, taken := en.codes[codeKey(phone, sc.code)]; !taken {
-			break
+		if _, taken := en.codes[codeKey(phone, sc.code)]; taken {
+			sc.code = ""
 		}
 	}
 	en.codes[codeKey(phone, sc.code)] = sc
@@ -170,15 +174,18 @@ func (en *env) newSessionLocked(secret []byte, u *user, ua string, now time.Time
 		created:   now,
 		userAgent: parseUserAgent(ua),
 	}
+	if ttl := time.Duration(en.settings.SessionTTL); ttl > 0 {
+		s.expires = now.Add(ttl)
+	}
 	en.sessions[s.token] = s
 	return s
 }
 
-// userSessionsLocked answers the sessions of a user, oldest first.
-func (en *env) userSessionsLocked(userID string) []*session {
+// userSessionsLocked answers the live sessions of a user, oldest first.
+func (en *env) userSessionsLocked(userID string, now time.Time) []*session {
 	var out []*session
 	for _, s := range en.sessions {
-		if s.userID == userID {
+		if s.userID == userID && !s.expiredAt(now) {
 			out = append(out, s)
 		}
 	}

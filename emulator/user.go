@@ -31,6 +31,9 @@ type user struct {
 	signUpAt      time.Time
 	lastLoginAt   time.Time
 	extra         map[string]any
+	// pinnedCode, when set, is every SMS code this user is sent, so a test
+	// can type a known code.
+	pinnedCode string
 }
 
 func (u *user) setPassword(pw string) {
@@ -77,7 +80,7 @@ func newObjectID(now time.Time) string {
 var reservedFields = map[string]bool{
 	"_id": true, "provider": true, "providerUserId": true, "email": true, "phone": true,
 	"signUpAt": true, "lastLoginAt": true, "emailVerified": true, "phoneVerified": true,
-	"password": true, "passwordHash": true, "name": true,
+	"password": true, "passwordHash": true, "name": true, "smsCode": true,
 }
 
 // isoMillis is Altogic's timestamp form: UTC with milliseconds and Z.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/ring"
 )
 
 // Email is a captured email, with the parts a test asserts on ready to use.
@@ -75,9 +77,8 @@ func (f Filter) match(m message) bool {
 // call New. All methods are safe for concurrent use.
 type Store struct {
 	mu     sync.Mutex
-	limit  int
-	emails []Email // oldest first
-	sms    []SMS   // oldest first
+	emails *ring.Ring[Email]
+	sms    *ring.Ring[SMS]
 	// changed is closed and replaced whenever a message arrives, waking
 	// every waiter at once.
 	changed chan struct{}
@@ -88,7 +89,7 @@ type Store struct {
 // New answers an empty store keeping at most limit emails and limit SMS
 // (the oldest are dropped); limit <= 0 means no limit.
 func New(limit int) *Store {
-	return &Store{limit: limit, changed: make(chan struct{})}
+	return &Store{emails: ring.New[Email](limit), sms: ring.New[SMS](limit), changed: make(chan struct{})}
 }
 
 // AddEmail captures e, giving it an id when it has none, and answers it.
@@ -97,7 +98,7 @@ func (s *Store) AddEmail(e Email) Email {
 		e.ID = uuid.NewString()
 	}
 	s.mu.Lock()
-	s.emails = appendCapped(s.emails, e, s.limit)
+	s.emails.Add(e)
 	s.notifyLocked()
 	s.mu.Unlock()
 	return e
@@ -109,18 +110,10 @@ func (s *Store) AddSMS(m SMS) SMS {
 		m.ID = uuid.NewString()
 	}
 	s.mu.Lock()
-	s.sms = appendCapped(s.sms, m, s.limit)
+	s.sms.Add(m)
 	s.notifyLocked()
 	s.mu.Unlock()
 	return m
-}
-
-func appendCapped[T any](list []T, m T, limit int) []T {
-	list = append(list, m)
-	if limit > 0 && len(list) > limit {
-		list = append(list[:0:0], list[len(list)-limit:]...)
-	}
-	return list
 }
 
 // notifyLocked wakes the waiters; the caller holds s.mu.
@@ -143,13 +136,14 @@ func (s *Store) SMS(f Filter) []SMS {
 	return newestFirst(s.sms, f)
 }
 
-func newestFirst[T message](list []T, f Filter) []T {
+func newestFirst[T message](list *ring.Ring[T], f Filter) []T {
 	out := []T{}
-	for i := len(list) - 1; i >= 0; i-- {
-		if f.match(list[i]) {
-			out = append(out, list[i])
+	list.Newest(func(m T) bool {
+		if f.match(m) {
+			out = append(out, m)
 		}
-	}
+		return true
+	})
 	return out
 }
 
@@ -167,29 +161,29 @@ func (s *Store) SMSByID(id string) (SMS, bool) {
 	return byID(s.sms, id)
 }
 
-func byID[T message](list []T, id string) (T, bool) {
-	for _, m := range list {
+func byID[T message](list *ring.Ring[T], id string) (found T, ok bool) {
+	list.Newest(func(m T) bool {
 		if m.id() == id {
-			return m, true
+			found, ok = m, true
 		}
-	}
-	var zero T
-	return zero, false
+		return !ok
+	})
+	return found, ok
 }
 
 // LatestEmail answers the newest matching email. When there is none it waits
 // up to wait for one to arrive, or until ctx ends.
 func (s *Store) LatestEmail(ctx context.Context, f Filter, wait time.Duration) (Email, bool) {
-	return latest(ctx, s, func() []Email { return s.emails }, f, wait)
+	return latest(ctx, s, s.emails, f, wait)
 }
 
 // LatestSMS answers the newest matching SMS, waiting as LatestEmail does.
 func (s *Store) LatestSMS(ctx context.Context, f Filter, wait time.Duration) (SMS, bool) {
-	return latest(ctx, s, func() []SMS { return s.sms }, f, wait)
+	return latest(ctx, s, s.sms, f, wait)
 }
 
 // latest reads list under s.mu; it waits on the change channel, never polls.
-func latest[T message](ctx context.Context, s *Store, list func() []T, f Filter, wait time.Duration) (T, bool) {
+func latest[T message](ctx context.Context, s *Store, list *ring.Ring[T], f Filter, wait time.Duration) (T, bool) {
 	var timeout <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -198,16 +192,17 @@ func latest[T message](ctx context.Context, s *Store, list func() []T, f Filter,
 	}
 	for {
 		s.mu.Lock()
-		l := list()
-		for i := len(l) - 1; i >= 0; i-- {
-			if f.match(l[i]) {
-				m := l[i]
-				s.mu.Unlock()
-				return m, true
-			}
-		}
+		var found T
+		ok := false
+		list.Newest(func(m T) bool {
+			found, ok = m, f.match(m)
+			return !ok
+		})
 		changed, onWait := s.changed, s.onWait
 		s.mu.Unlock()
+		if ok {
+			return found, true
+		}
 		var zero T
 		if timeout == nil {
 			return zero, false
@@ -228,13 +223,36 @@ func latest[T message](ctx context.Context, s *Store, list func() []T, f Filter,
 // Clear empties the store.
 func (s *Store) Clear() {
 	s.mu.Lock()
-	s.emails, s.sms = nil, nil
+	s.emails.Clear()
+	s.sms.Clear()
 	s.mu.Unlock()
+}
+
+// All answers every email and SMS, oldest first, for a state snapshot.
+func (s *Store) All() ([]Email, []SMS) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.emails.All(), s.sms.All()
+}
+
+// Restore replaces the store's messages (oldest first), as All answered them.
+func (s *Store) Restore(emails []Email, sms []SMS) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.emails.Clear()
+	s.sms.Clear()
+	for _, e := range emails {
+		s.emails.Add(e)
+	}
+	for _, m := range sms {
+		s.sms.Add(m)
+	}
+	s.notifyLocked()
 }
 
 // Count answers how many emails and SMS the store holds.
 func (s *Store) Count() (emails, sms int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.emails), len(s.sms)
+	return s.emails.Len(), s.sms.Len()
 }

@@ -1,0 +1,135 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Fault injection: the next calls of an operation fail, are delayed, or
+// succeed without capturing their email or SMS.
+
+// fault is one injected fault, as POST /_emulator/faults takes it and GET
+// lists it.
+type fault struct {
+	ID        string `json:"id"`
+	Operation string `json:"operation"`
+	Status    int    `json:"status,omitempty"`
+	Code      string `json:"code,omitempty"`
+	Message   string `json:"message,omitempty"`
+	// Times is how many more calls the fault applies to.
+	Times       int  `json:"times"`
+	DelayMs     int  `json:"delayMs,omitempty"`
+	DropMessage bool `json:"dropMessage,omitempty"`
+}
+
+const maxFaultDelay = 60 * time.Second
+
+// addFault is POST /_emulator/faults.
+func (e *Emulator) addFault(c *call) (any, error) {
+	var f fault
+	if err := c.decode(&f); err != nil {
+		return nil, err
+	}
+	f.Operation = strings.TrimSpace(f.Operation)
+	var fe fieldErrors
+	if op, ok := e.ops[f.Operation]; f.Operation != "*" && (!ok || op.control) {
+		fe.add("operation", "body", fmt.Sprintf("'operation' must be an operationId of the Altogic API in openapi.yaml (such as sendResetPwdEmail) or *, not %q.", truncate(f.Operation, 80)))
+	}
+	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
+		fe.add("status", "body", "'status' must be from 400 to 599.")
+	}
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	if f.Times < 0 {
+		fe.add("times", "body", "'times' must be 1 or more.")
+	}
+	if f.DelayMs < 0 || time.Duration(f.DelayMs)*time.Millisecond > maxFaultDelay {
+		fe.add("delayMs", "body", "'delayMs' must be from 0 to 60000.")
+	}
+	if f.Status == 0 && f.DelayMs == 0 && !f.DropMessage {
+		fe.add("status", "body", "A fault needs a status, a delayMs or dropMessage.")
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	if f.Status != 0 {
+		if f.Code == "" {
+			f.Code = "injected_fault"
+			if f.Status == http.StatusServiceUnavailable {
+				f.Code = "service_unavailable"
+			}
+		}
+		if f.Message == "" {
+			f.Message = fmt.Sprintf("Fault injected by altogic-emulator into %s.", f.Operation)
+		}
+	}
+	f.ID = uuid.NewString()
+	c.env.mu.Lock()
+	c.env.faults = append(c.env.faults, &f)
+	c.env.mu.Unlock()
+	return created{f}, nil
+}
+
+// listFaults is GET /_emulator/faults.
+func (e *Emulator) listFaults(c *call) (any, error) {
+	return locked(c.env, func() (any, error) {
+		out := make([]fault, len(c.env.faults))
+		for i, f := range c.env.faults {
+			out[i] = *f
+		}
+		return map[string]any{"faults": out}, nil
+	})
+}
+
+// clearFaults is DELETE /_emulator/faults.
+func (e *Emulator) clearFaults(c *call) (any, error) {
+	c.env.mu.Lock()
+	c.env.faults = nil
+	c.env.mu.Unlock()
+	return noContent{}, nil
+}
+
+// takeFaultLocked consumes one use of the first fault for op, atomically:
+// of n concurrent calls, exactly times of them get it.
+func (en *env) takeFaultLocked(op string) *fault {
+	for i, f := range en.faults {
+		if f.Operation != op && f.Operation != "*" {
+			continue
+		}
+		taken := *f
+		f.Times--
+		if f.Times <= 0 {
+			en.faults = append(en.faults[:i:i], en.faults[i+1:]...)
+		}
+		return &taken
+	}
+	return nil
+}
+
+// applyFault delays, fails or marks the call as a fault for op says.
+func (c *call) applyFault(op string) error {
+	c.env.mu.Lock()
+	f := c.env.takeFaultLocked(op)
+	c.env.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	if f.DelayMs > 0 {
+		t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-c.r.Context().Done():
+			t.Stop()
+		}
+	}
+	if f.Status != 0 {
+		return &apiError{status: f.Status, items: []errorItem{{Origin: "server_error", Code: f.Code, Message: f.Message}}}
+	}
+	c.dropMessages = f.DropMessage
+	return nil
+}

@@ -1,0 +1,210 @@
+package emulator
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/ring"
+)
+
+// The request journal (per environment) and the contract coverage report
+// (across environments).
+
+// journalEntry is one request to the Altogic API or a link, as the journal
+// shows it.
+type journalEntry struct {
+	Time       time.Time `json:"time"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Operation  string    `json:"operationId"`
+	Status     int       `json:"status"`
+	Errors     []string  `json:"errors"`
+	Validation []string  `json:"validation"`
+	DurationMs float64   `json:"durationMs"`
+}
+
+// journalLimit bounds each environment's journal; the oldest are dropped.
+const journalLimit = 1000
+
+type journal struct {
+	mu      sync.Mutex
+	entries *ring.Ring[journalEntry]
+}
+
+func newJournal() *journal { return &journal{entries: ring.New[journalEntry](journalLimit)} }
+
+func (j *journal) add(e journalEntry) {
+	j.mu.Lock()
+	j.entries.Add(e)
+	j.mu.Unlock()
+}
+
+func (j *journal) clear() {
+	j.mu.Lock()
+	j.entries.Clear()
+	j.mu.Unlock()
+}
+
+// list answers the entries, newest first, of that operation and status
+// (empty and 0 match all).
+func (j *journal) list(operation string, status int) []journalEntry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := []journalEntry{}
+	j.entries.Newest(func(e journalEntry) bool {
+		if (operation == "" || e.Operation == operation) && (status == 0 || e.Status == status) {
+			out = append(out, e)
+		}
+		return true
+	})
+	return out
+}
+
+// record notes a finished request in its environment's journal (unless it
+// was for the control API) and in the coverage report.
+func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *apiError, took time.Duration) {
+	if x.operation != "" {
+		e.coverage.add(x.operation, status)
+	}
+	if x.env == nil || x.control {
+		return
+	}
+	entry := journalEntry{
+		Time: x.env.clock.now(e.clock), Method: r.Method, Path: r.URL.Path, Operation: x.operation,
+		Status: status, Errors: []string{}, Validation: []string{},
+		DurationMs: float64(took.Microseconds()) / 1000,
+	}
+	if failure != nil {
+		for _, it := range failure.items {
+			entry.Errors = append(entry.Errors, it.Code)
+			if it.Code == codeValidation {
+				entry.Validation = append(entry.Validation, it.Message)
+			}
+		}
+	}
+	x.env.journal.add(entry)
+}
+
+// listRequests is GET /_emulator/requests?operation=&status=.
+func (e *Emulator) listRequests(c *call) (any, error) {
+	status := 0
+	if s := strings.TrimSpace(c.query("status")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 100 || n > 599 {
+			var fe fieldErrors
+			fe.add("status", "query", "'status' must be an HTTP status code such as 400.")
+			return nil, fe.err()
+		}
+		status = n
+	}
+	return map[string]any{"requests": c.env.journal.list(strings.TrimSpace(c.query("operation")), status)}, nil
+}
+
+// coverage counts the calls of each operation by status.
+type coverage struct {
+	mu    sync.Mutex
+	calls map[string]map[int]int
+}
+
+func (cv *coverage) add(op string, status int) {
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	if cv.calls == nil {
+		cv.calls = map[string]map[int]int{}
+	}
+	if cv.calls[op] == nil {
+		cv.calls[op] = map[int]int{}
+	}
+	cv.calls[op][status]++
+}
+
+// CoverageReport says, for every operation of openapi.yaml, how many calls
+// it saw with which statuses, and which operations and documented responses
+// were never exercised.
+type CoverageReport struct {
+	Operations            []OperationCoverage `json:"operations"`
+	UnexercisedOperations []string            `json:"unexercisedOperations"`
+	UnexercisedResponses  []string            `json:"unexercisedResponses"`
+	Totals                CoverageTotals      `json:"totals"`
+}
+
+// OperationCoverage is one operation's line of the report.
+type OperationCoverage struct {
+	OperationID string         `json:"operationId"`
+	Method      string         `json:"method"`
+	Path        string         `json:"path"`
+	Calls       int            `json:"calls"`
+	Statuses    map[string]int `json:"statuses"`
+	Documented  []string       `json:"documented"`
+	Unexercised []string       `json:"unexercised"`
+	// Undocumented lists statuses answered that openapi.yaml does not name
+	// (they fall under its default response).
+	Undocumented []string `json:"undocumented"`
+}
+
+// CoverageTotals sums the report.
+type CoverageTotals struct {
+	Operations         int `json:"operations"`
+	Exercised          int `json:"exercised"`
+	Responses          int `json:"responses"`
+	ResponsesExercised int `json:"responsesExercised"`
+}
+
+// Coverage answers the coverage report of every request so far, across all
+// environments.
+func (e *Emulator) Coverage() CoverageReport {
+	e.coverage.mu.Lock()
+	defer e.coverage.mu.Unlock()
+	rep := CoverageReport{Operations: []OperationCoverage{}, UnexercisedOperations: []string{}, UnexercisedResponses: []string{}}
+	for path, item := range e.spec.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			oc := OperationCoverage{
+				OperationID: op.OperationID, Method: method, Path: path, Statuses: map[string]int{},
+				Documented: []string{}, Unexercised: []string{}, Undocumented: []string{},
+			}
+			documented := map[string]bool{}
+			for code := range op.Responses.Map() {
+				if code != "default" {
+					oc.Documented = append(oc.Documented, code)
+					documented[code] = true
+				}
+			}
+			sort.Strings(oc.Documented)
+			for status, n := range e.coverage.calls[op.OperationID] {
+				code := strconv.Itoa(status)
+				oc.Statuses[code] = n
+				oc.Calls += n
+				if !documented[code] {
+					oc.Undocumented = append(oc.Undocumented, code)
+				}
+			}
+			sort.Strings(oc.Undocumented)
+			for _, code := range oc.Documented {
+				if oc.Statuses[code] == 0 {
+					oc.Unexercised = append(oc.Unexercised, code)
+					rep.UnexercisedResponses = append(rep.UnexercisedResponses, op.OperationID+" "+code)
+				}
+			}
+			rep.Totals.Operations++
+			rep.Totals.Responses += len(oc.Documented)
+			rep.Totals.ResponsesExercised += len(oc.Documented) - len(oc.Unexercised)
+			if oc.Calls > 0 {
+				rep.Totals.Exercised++
+			} else {
+				rep.UnexercisedOperations = append(rep.UnexercisedOperations, op.OperationID)
+			}
+			rep.Operations = append(rep.Operations, oc)
+		}
+	}
+	sort.Slice(rep.Operations, func(i, j int) bool { return rep.Operations[i].OperationID < rep.Operations[j].OperationID })
+	sort.Strings(rep.UnexercisedOperations)
+	sort.Strings(rep.UnexercisedResponses)
+	return rep
+}
+
+// getCoverage is GET /_emulator/coverage.
+func (e *Emulator) getCoverage(c *call) (any, error) { return e.Coverage(), nil }
