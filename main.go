@@ -10,7 +10,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -50,6 +53,12 @@ type config struct {
 	// checkHealth asks a running emulator at addr whether it is up, and
 	// exits: the container health check, which has no curl.
 	checkHealth bool
+	// coverageOut, importFile and exportOnExit are files: the coverage
+	// report written at stop, a snapshot loaded at start, a snapshot
+	// written at stop.
+	coverageOut  string
+	importFile   string
+	exportOnExit string
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -63,6 +72,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.publicURL, "public-url", "", "base of links put in emails (default: http:// + the listen address)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: debug (every request), info (start, captured emails and SMS), warn or error")
+	fs.StringVar(&c.coverageOut, "coverage-out", "", "write the contract coverage report (JSON) to this file when the emulator stops")
+	fs.StringVar(&c.importFile, "import", "", "load a state snapshot of all environments (as --export-on-exit writes) at start")
+	fs.StringVar(&c.exportOnExit, "export-on-exit", "", "write a state snapshot of all environments to this file at graceful shutdown")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
@@ -132,6 +144,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if cfg.importFile != "" {
+		if err := importSnapshot(em, cfg.importFile); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{
 		Handler:           em,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -143,6 +160,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/inbox/emails",
 		emulator.Version, baseURL, em.UserCount(), publicURL),
 		"url", baseURL, "users", em.UserCount(), "fixtures", fxName, "inbox", publicURL+"/_emulator/inbox/emails")
+	if cfg.importFile != "" {
+		logger.Info("imported state", "file", cfg.importFile, "environments", len(em.Environments()))
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -154,8 +174,72 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	// The files are written even when shutdown timed out: the state is in
+	// memory either way.
+	var errs []error
+	if shutdownErr != nil {
+		errs = append(errs, fmt.Errorf("shutdown: %w", shutdownErr))
+	}
+	if cfg.coverageOut != "" {
+		if err := writeJSONFile(cfg.coverageOut, em.Coverage()); err != nil {
+			errs = append(errs, err)
+		} else {
+			logger.Info("wrote the coverage report", "file", cfg.coverageOut)
+		}
+	}
+	if cfg.exportOnExit != "" {
+		if err := writeJSONFile(cfg.exportOnExit, em.Export()); err != nil {
+			errs = append(errs, err)
+		} else {
+			logger.Info("exported state", "file", cfg.exportOnExit)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func importSnapshot(em *emulator.Emulator, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--import: %w", err)
+	}
+	var snap emulator.Snapshot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&snap); err != nil {
+		return fmt.Errorf("--import %s: not a state snapshot: %w", path, err)
+	}
+	if err := em.Import(snap); err != nil {
+		return fmt.Errorf("--import %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeJSONFile writes v atomically: to a temporary file in the same
+// folder, then renamed over path, so a crash never leaves half a file.
+func writeJSONFile(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -403,3 +403,61 @@ test("email or phone authentication switched off answers not_allowed", async () 
     "Phone number based authentication is not enabled in your app version settings.");
   assert.equal((await client.auth.signInWithEmail("vera@example.com", OLD)).errors, null);
 });
+
+// ---- Test control: clock, faults, journal, coverage, state ----
+
+const control = (envUrl, method, path, body) =>
+  fetch(`${envUrl}/_emulator${path}`, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+
+test("the clock expires a reset link in milliseconds", async () => {
+  const { envUrl, client } = newEnv();
+  await client.auth.sendResetPwdEmail("vera@example.com");
+  const mail = await latestEmail(envUrl, "vera@example.com", "reset-pwd");
+  const clock = await (await control(envUrl, "POST", "/clock", { advance: "61m" })).json();
+  assert.equal(clock.offset, "1h1m0s");
+  const redirect = await follow(mail.link);
+  assert.equal(redirect.searchParams.get("status"), "400");
+  assert.equal(redirect.searchParams.get("error"), "Invalid or expired access token");
+});
+
+test("an injected 503 reaches the client, a dropped email never arrives", async () => {
+  const { envUrl, client } = newEnv();
+  const res = await control(envUrl, "POST", "/faults", { operation: "sendResetPwdEmail", status: 503, times: 1 });
+  assert.equal(res.status, 201);
+  const { errors } = await client.auth.sendResetPwdEmail("vera@example.com");
+  assertError(errors, 503, "service_unavailable");
+  assert.equal((await client.auth.sendResetPwdEmail("vera@example.com")).errors, null, "the fault was used up");
+
+  await control(envUrl, "DELETE", "/inbox");
+  await control(envUrl, "POST", "/faults", { operation: "sendResetPwdEmail", dropMessage: true });
+  assert.equal((await client.auth.sendResetPwdEmail("vera@example.com")).errors, null);
+  const none = await fetch(`${envUrl}/_emulator/inbox/emails/latest?to=vera@example.com&wait=200ms`);
+  assert.equal(none.status, 404);
+
+  const journal = await (await control(envUrl, "GET", "/requests?operation=sendResetPwdEmail")).json();
+  assert.deepEqual(journal.requests.map((r) => r.status), [200, 200, 503]);
+  const invalid = await (await control(envUrl, "GET", "/requests?status=400")).json();
+  assert.equal(invalid.requests.length, 0, "no call failed validation");
+});
+
+test("coverage report and state round trip", async () => {
+  const { envUrl, client } = newEnv();
+  await client.auth.signInWithEmail("vera@example.com", OLD);
+  const coverage = await (await control(envUrl, "GET", "/coverage")).json();
+  const signIn = coverage.operations.find((o) => o.operationId === "signInWithEmail");
+  assert.ok(signIn.calls >= 1);
+  assert.ok(Array.isArray(coverage.unexercisedResponses));
+
+  const state = await (await control(envUrl, "GET", "/state")).json();
+  const copyUrl = `${envUrl}-copy`;
+  assert.equal((await control(copyUrl, "PUT", "/state", state)).status, 204);
+  const copy = await (await control(copyUrl, "GET", "/state")).json();
+  assert.deepEqual(copy, state);
+  const sameSession = createClient(copyUrl, KEY);
+  sameSession.auth.setSession(state.sessions[0]);
+  assert.equal((await sameSession.auth.getUserFromDB()).user.email, "vera@example.com");
+});
