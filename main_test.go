@@ -196,26 +196,50 @@ func TestStartUpErrors(t *testing.T) {
 // TestOfficialClient runs the official altogic npm client (e2e/) against an
 // emulator started as `go run .` would, with the fixtures of testdata/e2e.yaml.
 func TestOfficialClient(t *testing.T) {
+	runNodeTests(t, "official-client.test.js")
+}
+
+// TestMailHogClient reads the emulator's emails with the mailhog npm client.
+func TestMailHogClient(t *testing.T) {
+	runNodeTests(t, "mailhog-client.test.js")
+}
+
+// TestInboxPageInChromium uses the inbox page in headless Chromium; the
+// screenshot it takes is kept in artifacts/.
+func TestInboxPageInChromium(t *testing.T) {
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("the inbox page test needs Chromium at %s (Debian: apt-get install chromium; or set CHROMIUM): %v", chromium, err)
+	}
+	runNodeTests(t, "inbox-page.test.js")
+}
+
+// runNodeTests starts the emulator with testdata/e2e.yaml and runs one
+// test file of e2e/ with Node's test runner against it.
+func runNodeTests(t *testing.T, file string) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Fatal("node is needed for the official-client test: install Node.js 20 or later")
+		t.Fatal("node is needed for the end-to-end tests: install Node.js 20 or later")
 	}
 	if _, err := os.Stat("e2e/node_modules/altogic/package.json"); err != nil {
-		t.Fatal("the official client is not installed: run `npm ci --prefix e2e` first")
+		t.Fatal("the end-to-end test packages are not installed: run `npm ci --prefix e2e` first")
 	}
 	s := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "testdata/e2e.yaml"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "official-client.test.js")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", file)
 	cmd.Dir = "e2e"
 	cmd.Env = append(os.Environ(), "EMULATOR_URL="+s.url)
 	out, err := cmd.CombinedOutput()
-	t.Logf("node --test:\n%s", out)
+	t.Logf("node --test %s:\n%s", file, out)
 	if err != nil {
-		t.Fatalf("the official client's tests failed: %v", err)
+		t.Fatalf("%s failed: %v", file, err)
 	}
 	if !regexp.MustCompile(`(?m)^ℹ pass [1-9]`).Match(out) || !regexp.MustCompile(`(?m)^ℹ fail 0$`).Match(out) {
-		t.Fatal("node ran no passing test, or some failed")
+		t.Fatalf("%s ran no passing test, or some failed", file)
 	}
 }
 

@@ -94,6 +94,9 @@ type (
 	created    struct{ v any }                    // 201 with a JSON body
 	redirectTo string                             // 302 to that URL
 	rawBody    struct{ contentType, body string } // 200 with that body
+	// stream writes the whole response itself (server-sent events, pages
+	// with their own headers) and answers its status.
+	stream func(w http.ResponseWriter) int
 )
 
 // New answers an Emulator, or an error if the options cannot be used.
@@ -207,6 +210,17 @@ func (e *Emulator) routes() map[string]operation {
 		"getCoverage":      ctl(e.getCoverage),
 		"exportState":      ctl(e.exportState),
 		"importState":      ctl(e.importState),
+		"inboxRedirect":    ctl(e.inboxRedirect),
+		"inboxPage":        ctl(e.inboxPageHandler),
+		"listEnvironments": ctl(e.listEnvironments),
+		"inboxEvents":      ctl(e.inboxEvents),
+		// MailHog's API.
+		"mailhogMessages":  ctl(e.mailhogMessages),
+		"mailhogSearch":    ctl(e.mailhogSearch),
+		"mailhogListV1":    ctl(e.mailhogListV1),
+		"mailhogDeleteAll": ctl(e.mailhogDeleteAll),
+		"mailhogGet":       ctl(e.mailhogGet),
+		"mailhogDelete":    ctl(e.mailhogDelete),
 	}
 }
 
@@ -476,6 +490,8 @@ func writeReply(w http.ResponseWriter, reply any) int {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusFound)
 		return http.StatusFound
+	case stream:
+		return v(w)
 	case rawBody:
 		w.Header().Set("Content-Type", v.contentType)
 		w.WriteHeader(http.StatusOK)

@@ -84,6 +84,46 @@ type Store struct {
 	changed chan struct{}
 	// onWait, when set (by tests), is called each time a waiter blocks.
 	onWait func()
+	// subscribers receive every captured message.
+	subscribers map[chan Event]struct{}
+}
+
+// Event is a captured message as Subscribe delivers it: Kind "email" with
+// Email set, or "sms" with SMS set.
+type Event struct {
+	Kind  string
+	Email *Email
+	SMS   *SMS
+}
+
+// Subscribe answers a channel that receives every message captured from
+// now on, and a function that ends the subscription. A subscriber that
+// falls more than buffer messages behind misses messages rather than
+// slowing the emulator down.
+func (s *Store) Subscribe(buffer int) (<-chan Event, func()) {
+	ch := make(chan Event, buffer)
+	s.mu.Lock()
+	if s.subscribers == nil {
+		s.subscribers = map[chan Event]struct{}{}
+	}
+	s.subscribers[ch] = struct{}{}
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		delete(s.subscribers, ch)
+		s.mu.Unlock()
+	}
+}
+
+// publishLocked sends ev to every subscriber that has room; the caller
+// holds s.mu.
+func (s *Store) publishLocked(ev Event) {
+	for ch := range s.subscribers {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
 }
 
 // New answers an empty store keeping at most limit emails and limit SMS
@@ -100,6 +140,7 @@ func (s *Store) AddEmail(e Email) Email {
 	s.mu.Lock()
 	s.emails.Add(e)
 	s.notifyLocked()
+	s.publishLocked(Event{Kind: "email", Email: &e})
 	s.mu.Unlock()
 	return e
 }
@@ -112,6 +153,7 @@ func (s *Store) AddSMS(m SMS) SMS {
 	s.mu.Lock()
 	s.sms.Add(m)
 	s.notifyLocked()
+	s.publishLocked(Event{Kind: "sms", SMS: &m})
 	s.mu.Unlock()
 	return m
 }
@@ -225,6 +267,31 @@ func (s *Store) Clear() {
 	s.mu.Lock()
 	s.emails.Clear()
 	s.sms.Clear()
+	s.mu.Unlock()
+}
+
+// DeleteEmail removes the email with that id and reports whether it was
+// there.
+func (s *Store) DeleteEmail(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.emails.All()
+	s.emails.Clear()
+	found := false
+	for _, e := range kept {
+		if e.ID == id {
+			found = true
+			continue
+		}
+		s.emails.Add(e)
+	}
+	return found
+}
+
+// ClearEmails removes every email; SMS messages stay.
+func (s *Store) ClearEmails() {
+	s.mu.Lock()
+	s.emails.Clear()
 	s.mu.Unlock()
 }
 

@@ -1,0 +1,130 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/mailhog/data"
+
+	"github.com/altogic-emulator/altogic-emulator/inbox"
+)
+
+// MailHog's API over the inbox, with MailHog's JSON shapes, so MailHog's
+// users and client libraries read the emulator's emails as they read
+// MailHog: /api/v2/messages, /api/v2/search, /api/v1/messages[/{id}].
+// Message ids are the inbox's email ids.
+
+func init() {
+	data.LogHandler = func(string, ...any) {} // MailHog's parser logs every MIME body
+}
+
+// mailhogMessage renders a captured email as MailHog stores it.
+func mailhogMessage(m inbox.Email) *data.Message {
+	sm := &data.SMTPMessage{From: senderAddress, To: []string{m.To}, Data: string(mimeMessage(m)), Helo: mimeHost}
+	msg := sm.Parse(mimeHost)
+	msg.ID = data.MessageID(m.ID)
+	msg.Created = m.CreatedAt
+	return msg
+}
+
+// mailhogPage is MailHog's v2 list answer.
+type mailhogPage struct {
+	Total int             `json:"total"`
+	Count int             `json:"count"`
+	Start int             `json:"start"`
+	Items []*data.Message `json:"items"`
+}
+
+// page answers emails[start:start+limit] (newest first) as MailHog does.
+func (c *call) mailhogPage(emails []inbox.Email) (any, error) {
+	start, err := c.intParam("start", 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := c.intParam("limit", 50, 1)
+	if err != nil {
+		return nil, err
+	}
+	p := mailhogPage{Total: len(emails), Start: start, Items: []*data.Message{}}
+	for i := start; i < len(emails) && i < start+limit; i++ {
+		p.Items = append(p.Items, mailhogMessage(emails[i]))
+	}
+	p.Count = len(p.Items)
+	return p, nil
+}
+
+// intParam reads a whole-number query parameter of at least min.
+func (c *call) intParam(name string, def, min int) (int, error) {
+	s := strings.TrimSpace(c.query(name))
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min {
+		var fe fieldErrors
+		fe.add(name, "query", "'"+name+"' must be a whole number of at least "+strconv.Itoa(min)+".")
+		return 0, fe.err()
+	}
+	return n, nil
+}
+
+// mailhogMessages is GET /api/v2/messages?start=&limit=.
+func (e *Emulator) mailhogMessages(c *call) (any, error) {
+	return c.mailhogPage(c.env.inbox.Emails(inbox.Filter{}))
+}
+
+// mailhogSearch is GET /api/v2/search?kind=from|to|containing&query=:
+// MailHog's case-insensitive substring search.
+func (e *Emulator) mailhogSearch(c *call) (any, error) {
+	kind := c.query("kind")
+	q := strings.ToLower(c.query("query"))
+	var out []inbox.Email
+	for _, m := range c.env.inbox.Emails(inbox.Filter{}) {
+		var hay string
+		switch kind {
+		case "from":
+			hay = senderAddress
+		case "to":
+			hay = m.To
+		default: // containing
+			hay = senderAddress + "\n" + m.To + "\n" + m.Subject + "\n" + m.Text + "\n" + m.HTML
+		}
+		if strings.Contains(strings.ToLower(hay), q) {
+			out = append(out, m)
+		}
+	}
+	return c.mailhogPage(out)
+}
+
+// mailhogListV1 is GET /api/v1/messages: every message, newest first.
+func (e *Emulator) mailhogListV1(c *call) (any, error) {
+	out := []*data.Message{}
+	for _, m := range c.env.inbox.Emails(inbox.Filter{}) {
+		out = append(out, mailhogMessage(m))
+	}
+	return out, nil
+}
+
+// mailhogMessage is GET /api/v1/messages/{id}.
+func (e *Emulator) mailhogGet(c *call) (any, error) {
+	m, ok := c.env.inbox.Email(c.params["id"])
+	if !ok {
+		return nil, newError(http.StatusNotFound, codeNotFound, "No message has the id "+truncate(c.params["id"], 80)+".")
+	}
+	return mailhogMessage(m), nil
+}
+
+// mailhogDelete is DELETE /api/v1/messages/{id}.
+func (e *Emulator) mailhogDelete(c *call) (any, error) {
+	if !c.env.inbox.DeleteEmail(c.params["id"]) {
+		return nil, newError(http.StatusNotFound, codeNotFound, "No message has the id "+truncate(c.params["id"], 80)+".")
+	}
+	return emptyOK{}, nil
+}
+
+// mailhogDeleteAll is DELETE /api/v1/messages: every email (SMS stay).
+func (e *Emulator) mailhogDeleteAll(c *call) (any, error) {
+	c.env.inbox.ClearEmails()
+	return emptyOK{}, nil
+}
