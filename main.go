@@ -59,6 +59,7 @@ type config struct {
 	coverageOut  string
 	importFile   string
 	exportOnExit string
+	relay        emulator.Relay
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -75,6 +76,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.coverageOut, "coverage-out", "", "write the contract coverage report (JSON) to this file when the emulator stops")
 	fs.StringVar(&c.importFile, "import", "", "load a state snapshot of all environments (as --export-on-exit writes) at start")
 	fs.StringVar(&c.exportOnExit, "export-on-exit", "", "write a state snapshot of all environments to this file at graceful shutdown")
+	fs.StringVar(&c.relay.Addr, "smtp-relay", "", "also deliver every captured email to this SMTP server (host:port), e.g. a Mailpit or MailHog")
+	fs.StringVar(&c.relay.Username, "smtp-username", "", "SMTP relay username (PLAIN authentication)")
+	fs.StringVar(&c.relay.Password, "smtp-password", "", "SMTP relay password")
+	fs.StringVar(&c.relay.TLS, "smtp-tls", "", "SMTP relay TLS: none, starttls, tls (implicit), or empty for STARTTLS when offered")
+	fs.BoolVar(&c.relay.InsecureSkipVerify, "smtp-insecure", false, "accept any certificate from the SMTP relay")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
@@ -140,7 +146,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		publicURL = baseURL
 	}
 
-	em, err := emulator.New(emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger})
+	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger}
+	if cfg.relay.Addr != "" {
+		opts.Relay = &cfg.relay
+	}
+	em, err := emulator.New(opts)
 	if err != nil {
 		return err
 	}
@@ -180,6 +190,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var errs []error
 	if shutdownErr != nil {
 		errs = append(errs, fmt.Errorf("shutdown: %w", shutdownErr))
+	}
+	if err := em.Close(shutdownCtx); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.coverageOut != "" {
 		if err := writeJSONFile(cfg.coverageOut, em.Coverage()); err != nil {

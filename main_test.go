@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -232,7 +233,8 @@ func runNodeTests(t *testing.T, file string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", file)
 	cmd.Dir = "e2e"
-	cmd.Env = append(os.Environ(), "EMULATOR_URL="+s.url)
+	artifacts, _ := filepath.Abs("artifacts")
+	cmd.Env = append(os.Environ(), "EMULATOR_URL="+s.url, "ARTIFACTS_DIR="+artifacts)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test %s:\n%s", file, out)
 	if err != nil {
@@ -297,5 +299,114 @@ func TestCoverageAndStateFiles(t *testing.T) {
 	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--import", bad}, func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--import "+bad) {
 		t.Fatalf("a bad snapshot: %v", err)
+	}
+}
+
+// TestSMTPRelayToMailpit relays a reset email into a real Mailpit started
+// on loopback (go install github.com/axllent/mailpit@v1.33.1; .ci/run puts
+// it in .bin/).
+func TestSMTPRelayToMailpit(t *testing.T) {
+	mailpit := os.Getenv("MAILPIT")
+	if mailpit == "" {
+		if p, err := exec.LookPath("mailpit"); err == nil {
+			mailpit = p
+		} else {
+			mailpit, _ = filepath.Abs(filepath.Join(".bin", "mailpit"))
+		}
+	}
+	if _, err := os.Stat(mailpit); err != nil {
+		t.Fatalf("Mailpit is needed: GOBIN=$PWD/.bin go install github.com/axllent/mailpit@v1.33.1 (or set MAILPIT): %v", err)
+	}
+	smtpAddr, httpAddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, mailpit, "--smtp", smtpAddr, "--listen", httpAddr, "--database", filepath.Join(t.TempDir(), "mailpit.db"))
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	// Mailpit says when each server is up.
+	sc := bufio.NewScanner(out)
+	for up := 0; up < 2 && sc.Scan(); {
+		line := sc.Text()
+		if strings.Contains(line, "[smtpd] starting on") || strings.Contains(line, "[http] accessible via") {
+			up++
+		}
+	}
+	go io.Copy(io.Discard, out)
+
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--smtp-relay", smtpAddr, "--smtp-tls", "none"}, nil)
+	req, _ := http.NewRequest("POST", s.url+"/_api/rest/v1/auth/send-reset?email=verified@example.com", nil)
+	req.Header.Set("X-Client-Key", "k")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("send-reset: %v %v", res, err)
+	}
+	for line := range s.lines {
+		if strings.Contains(line, "email relay failed") {
+			t.Fatalf("relay failed: %s", line)
+		}
+		if strings.Contains(line, "email relayed") {
+			break
+		}
+	}
+
+	var list struct {
+		Messages []struct {
+			ID      string
+			Subject string
+			To      []struct{ Address string }
+			From    struct{ Address string }
+		}
+	}
+	getJSON(t, "http://"+httpAddr+"/api/v1/messages", &list)
+	if len(list.Messages) != 1 || list.Messages[0].Subject != "Reset your password" ||
+		list.Messages[0].To[0].Address != "verified@example.com" || list.Messages[0].From.Address != "noreply@mail.app.altogic.com" {
+		t.Fatalf("Mailpit has %+v", list.Messages)
+	}
+	var msg struct {
+		Text, HTML string
+		MessageID  string
+	}
+	getJSON(t, "http://"+httpAddr+"/api/v1/message/"+list.Messages[0].ID, &msg)
+	link := regexp.MustCompile(`http://\S+/_auth/verify\?key=[0-9a-f]+&action=reset-pwd`).FindString(msg.Text)
+	if link == "" || !strings.Contains(msg.HTML, "Reset password") || !strings.HasSuffix(msg.MessageID, "@altogic-emulator") {
+		t.Fatalf("Mailpit's copy: %+v", msg)
+	}
+	inbox := struct{ Relay struct{ Status string } }{}
+	getJSON(t, s.url+"/_emulator/inbox/emails/latest", &inbox)
+	if inbox.Relay.Status != "sent" {
+		t.Fatalf("inbox entry relay status %q", inbox.Relay.Status)
+	}
+	// The link in Mailpit's copy works.
+	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(link)
+	if err != nil || res.StatusCode != 302 || !strings.Contains(res.Header.Get("Location"), "action=reset-pwd&access_token=") {
+		t.Fatalf("following Mailpit's link: %v %v", res, err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %s", url, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatal(err)
 	}
 }

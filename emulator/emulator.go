@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,9 @@ type Options struct {
 	// InboxLimit caps the emails and the SMS kept per environment, oldest
 	// dropped first. Zero means 1000; negative means no cap.
 	InboxLimit int
+	// Relay, when set, also delivers every captured email to an SMTP
+	// server. Call Close to stop it.
+	Relay *Relay
 }
 
 // Emulator is the Altogic auth API emulator. It is an http.Handler; create
@@ -64,6 +68,7 @@ type Emulator struct {
 	secret     []byte
 	spec       *spec
 	coverage   coverage
+	relay      *relayer
 	ops        map[string]operation
 
 	mu   sync.Mutex
@@ -138,6 +143,11 @@ func New(opts Options) (*Emulator, error) {
 			return nil, fmt.Errorf("public URL %q must be an absolute http or https URL", opts.PublicURL)
 		}
 	}
+	if opts.Relay != nil {
+		if err := opts.Relay.validate(); err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	if e.spec, err = loadSpec(); err != nil {
 		return nil, err
@@ -148,7 +158,19 @@ func New(opts Options) (*Emulator, error) {
 			return nil, fmt.Errorf("openapi.yaml operation %s has no handler", id)
 		}
 	}
+	if opts.Relay != nil {
+		e.relay = newRelayer(*opts.Relay, e.log)
+	}
 	return e, nil
+}
+
+// Close stops the SMTP relay, waiting until ctx ends for the emails still
+// queued. Without a relay it does nothing.
+func (e *Emulator) Close(ctx context.Context) error {
+	if e.relay == nil {
+		return nil
+	}
+	return e.relay.close(ctx)
 }
 
 // routes is the route table: one line per operationId of openapi.yaml.

@@ -130,6 +130,9 @@ func (c *call) captureEmail(m inbox.Email) {
 	}
 	m = c.env.inbox.AddEmail(m)
 	c.e.log.Info("email captured", "env", c.env.id, "to", m.To, "action", m.Action, "subject", m.Subject, "link", m.Link, "id", m.ID)
+	if c.e.relay != nil {
+		c.e.relay.enqueue(c.env.inbox, m)
+	}
 }
 
 // codeSMS builds the SMS that carries sc's code to u.

@@ -33,6 +33,16 @@ type Email struct {
 	Token     string    `json:"token"`
 	CreatedAt time.Time `json:"createdAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// Relay is the delivery to the SMTP relay, when one is configured.
+	Relay *RelayStatus `json:"relay,omitempty"`
+}
+
+// RelayStatus is how delivery of an email to the SMTP relay went.
+type RelayStatus struct {
+	// Status is pending, sent or failed.
+	Status string    `json:"status"`
+	Error  string    `json:"error,omitempty"`
+	At     time.Time `json:"at,omitzero"`
 }
 
 // SMS is a captured text message.
@@ -268,6 +278,22 @@ func (s *Store) Clear() {
 	s.emails.Clear()
 	s.sms.Clear()
 	s.mu.Unlock()
+}
+
+// SetRelay records the relay status of the email with that id and answers
+// the email as it now is.
+func (s *Store) SetRelay(id string, st RelayStatus) Email {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out Email
+	for i := range s.emails.Len() {
+		if e := s.emails.At(i); e.ID == id {
+			e.Relay = &st
+			s.emails.Set(i, e)
+			out = e
+		}
+	}
+	return out
 }
 
 // DeleteEmail removes the email with that id and reports whether it was

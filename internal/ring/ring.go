@@ -29,6 +29,9 @@ func (r *Ring[T]) Len() int { return len(r.items) }
 // At answers the i-th item, oldest first.
 func (r *Ring[T]) At(i int) T { return r.items[(r.start+i)%len(r.items)] }
 
+// Set replaces the i-th item, oldest first.
+func (r *Ring[T]) Set(i int, v T) { r.items[(r.start+i)%len(r.items)] = v }
+
 // Newest calls fn on each item, newest first, until fn answers false.
 func (r *Ring[T]) Newest(fn func(T) bool) {
 	for i := len(r.items) - 1; i >= 0; i-- {

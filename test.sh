@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs what the end-to-end tests need when it is
+# missing: the npm packages of e2e/ (the official altogic client, the mailhog
+# client, playwright-core), Mailpit (for the SMTP relay test) and Debian's
+# Chromium (for the inbox page test, installed with apt-get when run as
+# root). Then gofmt, go vet, and go test -race over every package.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+echo "== e2e npm packages"
+npm ci --prefix e2e --no-audit --no-fund
+
+echo "== Mailpit"
+if [ -z "${MAILPIT:-}" ] && [ ! -x .bin/mailpit ] && ! command -v mailpit >/dev/null; then
+  GOBIN="$PWD/.bin" go install github.com/axllent/mailpit@v1.33.1
+fi
+
+echo "== Chromium"
+if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is needed for the inbox page test: install Debian's chromium package, or set CHROMIUM to a Chromium binary." >&2
+    exit 1
+  fi
+fi
+
+echo "== gofmt and go vet"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
+fi
+go vet ./...
+
+echo "== go test -race ./..."
+mkdir -p artifacts
+go test -race -count=1 ./...
