@@ -60,6 +60,9 @@ type config struct {
 	importFile   string
 	exportOnExit string
 	relay        emulator.Relay
+	adminToken   string
+	inboxLimit   int
+	maxEnvs      int
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -81,6 +84,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.relay.Password, "smtp-password", "", "SMTP relay password")
 	fs.StringVar(&c.relay.TLS, "smtp-tls", "", "SMTP relay TLS: none, starttls, tls (implicit), or empty for STARTTLS when offered")
 	fs.BoolVar(&c.relay.InsecureSkipVerify, "smtp-insecure", false, "accept any certificate from the SMTP relay")
+	fs.StringVar(&c.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' (or ?admin_token=) on the control API, the MailHog API and the inbox page")
+	fs.IntVar(&c.inboxLimit, "inbox-limit", 1000, "emails and SMS kept per environment (each); the oldest are dropped")
+	fs.IntVar(&c.maxEnvs, "max-environments", 1000, "environments the emulator holds at most")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
@@ -103,6 +109,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if c.inboxLimit < 1 || c.maxEnvs < 1 {
+		return c, fmt.Errorf("--inbox-limit and --max-environments must be at least 1")
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
@@ -146,7 +155,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		publicURL = baseURL
 	}
 
-	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger}
+	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger,
+		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs}
 	if cfg.relay.Addr != "" {
 		opts.Relay = &cfg.relay
 	}
@@ -162,7 +172,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := &http.Server{
 		Handler:           em,
 		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		// The emulator answers headers over 64 KiB itself, in its envelope;
+		// net/http's own plain-text 431 applies only past this.
+		MaxHeaderBytes: 4 << 20,
 		// Requests end with the server: a held-open inbox wait returns at once.
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

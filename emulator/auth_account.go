@@ -248,7 +248,7 @@ func (e *Emulator) getAuthGrant(c *call) (any, error) {
 	}
 	return locked(c.env, func() (any, error) {
 		en := c.env
-		at := en.access[key]
+		at, _ := en.access.get(key)
 		switch {
 		case at == nil || at.used || !c.now.Before(at.expires):
 			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)

@@ -59,7 +59,7 @@ func (c *call) redeemCode(actions, wrongAction string, validate func(fixtures.Se
 				return nil, err
 			}
 		}
-		sc := en.codes[codeKey(phone, code)]
+		sc, _ := en.codes.get(codeKey(phone, code))
 		if sc == nil || sc.used || !c.now.Before(sc.expires) {
 			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidSMSCode)
 		}

@@ -39,7 +39,7 @@ func (e *Emulator) verifyEmailLink(c *call) (any, error) {
 	en.mu.Lock()
 	defer en.mu.Unlock()
 	redirect := en.settings.RedirectURL
-	lt := en.links[key]
+	lt, _ := en.links.get(key)
 	if lt == nil || lt.used || !c.now.Before(lt.expires) {
 		action := c.query("action")
 		if lt != nil {
@@ -115,7 +115,7 @@ func (e *Emulator) resetPwdWithToken(c *call) (any, error) {
 		if err := fe.err(); err != nil {
 			return nil, err
 		}
-		at := en.access[key]
+		at, _ := en.access.get(key)
 		if at == nil || at.used || !c.now.Before(at.expires) || at.kind != "reset-pwd" {
 			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
 		}

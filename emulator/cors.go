@@ -3,6 +3,7 @@ package emulator
 import (
 	"crypto/subtle"
 	"net/http"
+	"strings"
 )
 
 const (
@@ -33,4 +34,28 @@ func corsPreflight(w http.ResponseWriter, r *http.Request) bool {
 
 func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// checkAdminToken requires the admin token, when one is set, as a Bearer
+// token or (for the page's event stream, which cannot send headers) the
+// admin_token query parameter.
+func (e *Emulator) checkAdminToken(r *http.Request) error {
+	if e.adminToken == "" {
+		return nil
+	}
+	token := r.URL.Query().Get("admin_token")
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, rest, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return newError(http.StatusUnauthorized, codeInvalidAdminToken, "The control API takes the admin token as 'Authorization: Bearer <token>'.")
+		}
+		token = strings.TrimSpace(rest)
+	}
+	if token == "" {
+		return newError(http.StatusUnauthorized, codeAdminTokenRequired, "The control API needs the admin token (--admin-token): send 'Authorization: Bearer <token>'.")
+	}
+	if !constantTimeEqual(token, e.adminToken) {
+		return newError(http.StatusUnauthorized, codeInvalidAdminToken, "The admin token is not valid.")
+	}
+	return nil
 }

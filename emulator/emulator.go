@@ -48,12 +48,27 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes limits request bodies; larger ones get 413. Zero means 1 MiB.
 	MaxBodyBytes int64
+	// MaxHeaderBytes limits the request line and headers; larger ones get
+	// 431 in the error envelope. Zero means 64 KiB. (Give http.Server a
+	// larger MaxHeaderBytes, or net/http answers first, in plain text.)
+	MaxHeaderBytes int
 	// InboxLimit caps the emails and the SMS kept per environment, oldest
 	// dropped first. Zero means 1000; negative means no cap.
 	InboxLimit int
 	// Relay, when set, also delivers every captured email to an SMTP
 	// server. Call Close to stop it.
 	Relay *Relay
+	// TokenLimit caps the link tokens, the access tokens and the SMS codes
+	// kept per environment (each), oldest dropped first; expired ones are
+	// dropped as new ones arrive. Zero means 10000.
+	TokenLimit int
+	// MaxEnvironments caps how many environments may exist; a request for
+	// one more answers 429. Zero means 1000.
+	MaxEnvironments int
+	// AdminToken, when set, is required as "Authorization: Bearer <token>"
+	// (or ?admin_token=) on the control API, the MailHog API and the inbox
+	// page. The Altogic API and email links never need it.
+	AdminToken string
 }
 
 // Emulator is the Altogic auth API emulator. It is an http.Handler; create
@@ -64,7 +79,11 @@ type Emulator struct {
 	clock      Clock
 	log        *slog.Logger
 	maxBody    int64
+	maxHeader  int
 	inboxLimit int
+	tokenLimit int
+	maxEnvs    int
+	adminToken string
 	secret     []byte
 	spec       *spec
 	coverage   coverage
@@ -112,7 +131,11 @@ func New(opts Options) (*Emulator, error) {
 		clock:      opts.Clock,
 		log:        opts.Logger,
 		maxBody:    opts.MaxBodyBytes,
+		maxHeader:  opts.MaxHeaderBytes,
 		inboxLimit: opts.InboxLimit,
+		tokenLimit: opts.TokenLimit,
+		maxEnvs:    opts.MaxEnvironments,
+		adminToken: opts.AdminToken,
 		secret:     randomBytes(32),
 		envs:       map[string]*env{},
 	}
@@ -128,8 +151,17 @@ func New(opts Options) (*Emulator, error) {
 	if e.maxBody == 0 {
 		e.maxBody = 1 << 20
 	}
+	if e.maxHeader <= 0 {
+		e.maxHeader = 64 << 10
+	}
 	if e.maxBody < 0 {
 		return nil, fmt.Errorf("MaxBodyBytes must not be negative")
+	}
+	if e.tokenLimit <= 0 {
+		e.tokenLimit = 10000
+	}
+	if e.maxEnvs <= 0 {
+		e.maxEnvs = 1000
 	}
 	switch {
 	case e.inboxLimit == 0:
@@ -209,33 +241,34 @@ func (e *Emulator) routes() map[string]operation {
 		"changePhone":             phone(e.changePhone),
 		"signInWithProvider":      link(e.signInWithProvider),
 		// The control API.
-		"health":           ctl(e.health),
-		"resetEnvironment": ctl(e.resetEnvironment),
-		"listUsers":        ctl(e.listUsers),
-		"createUser":       ctl(e.createUser),
-		"getConfig":        ctl(e.getConfig),
-		"patchConfig":      ctl(e.patchConfig),
-		"getOpenAPI":       ctl(e.getOpenAPI),
-		"listEmails":       ctl(e.listEmails),
-		"latestEmail":      ctl(e.latestEmail),
-		"getEmail":         ctl(e.getEmail),
-		"listSMS":          ctl(e.listSMS),
-		"latestSMS":        ctl(e.latestSMS),
-		"getSMS":           ctl(e.getSMS),
-		"clearInbox":       ctl(e.clearInbox),
-		"getClock":         ctl(e.getClock),
-		"changeClock":      ctl(e.changeClock),
-		"addFault":         ctl(e.addFault),
-		"listFaults":       ctl(e.listFaults),
-		"clearFaults":      ctl(e.clearFaults),
-		"listRequests":     ctl(e.listRequests),
-		"getCoverage":      ctl(e.getCoverage),
-		"exportState":      ctl(e.exportState),
-		"importState":      ctl(e.importState),
-		"inboxRedirect":    ctl(e.inboxRedirect),
-		"inboxPage":        ctl(e.inboxPageHandler),
-		"listEnvironments": ctl(e.listEnvironments),
-		"inboxEvents":      ctl(e.inboxEvents),
+		"health":            ctl(e.health),
+		"resetEnvironment":  ctl(e.resetEnvironment),
+		"listUsers":         ctl(e.listUsers),
+		"createUser":        ctl(e.createUser),
+		"getConfig":         ctl(e.getConfig),
+		"patchConfig":       ctl(e.patchConfig),
+		"getOpenAPI":        ctl(e.getOpenAPI),
+		"listEmails":        ctl(e.listEmails),
+		"latestEmail":       ctl(e.latestEmail),
+		"getEmail":          ctl(e.getEmail),
+		"listSMS":           ctl(e.listSMS),
+		"latestSMS":         ctl(e.latestSMS),
+		"getSMS":            ctl(e.getSMS),
+		"clearInbox":        ctl(e.clearInbox),
+		"getClock":          ctl(e.getClock),
+		"changeClock":       ctl(e.changeClock),
+		"addFault":          ctl(e.addFault),
+		"listFaults":        ctl(e.listFaults),
+		"clearFaults":       ctl(e.clearFaults),
+		"listRequests":      ctl(e.listRequests),
+		"getCoverage":       ctl(e.getCoverage),
+		"exportState":       ctl(e.exportState),
+		"importState":       ctl(e.importState),
+		"inboxRedirect":     ctl(e.inboxRedirect),
+		"inboxPage":         ctl(e.inboxPageHandler),
+		"listEnvironments":  ctl(e.listEnvironments),
+		"deleteEnvironment": ctl(e.deleteEnvironment),
+		"inboxEvents":       ctl(e.inboxEvents),
 		// MailHog's API.
 		"mailhogMessages":  ctl(e.mailhogMessages),
 		"mailhogSearch":    ctl(e.mailhogSearch),
@@ -327,6 +360,10 @@ type exchange struct {
 }
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
+	if n := headerSize(r); n > e.maxHeader {
+		return nil, newError(http.StatusRequestHeaderFieldsTooLarge, codeRequestHeaderTooLarge,
+			fmt.Sprintf("The request line and headers take %d bytes, more than the limit of %d.", n, e.maxHeader))
+	}
 	envID, prefix, rest, err := splitEnv(r.URL.Path)
 	if err != nil {
 		return nil, err
@@ -348,6 +385,11 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	x.operation = route.Operation.OperationID
 	op := e.ops[x.operation]
 	x.control = op.control
+	if op.control {
+		if err := e.checkAdminToken(r); err != nil {
+			return nil, err
+		}
+	}
 	if op.api {
 		if err := e.checkClientKey(r); err != nil {
 			return nil, err
@@ -370,6 +412,17 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 		return nil, err
 	}
 	return op.handler(c)
+}
+
+// headerSize approximates the bytes of the request line and headers.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + 12
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 // splitEnv takes the optional /e:{envId} prefix off a path.
@@ -475,7 +528,11 @@ func (e *Emulator) environment(envID string) (*env, error) {
 	if en, ok := e.envs[envID]; ok {
 		return en, nil
 	}
-	en := newEnv(envID, e.inboxLimit)
+	if len(e.envs) >= e.maxEnvs {
+		return nil, newError(http.StatusTooManyRequests, codeTooManyEnvironments, fmt.Sprintf(
+			"The emulator already holds %d environments, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", e.maxEnvs))
+	}
+	en := newEnv(envID, e.inboxLimit, e.tokenLimit)
 	en.loadLocked(e.fixtures, e.clock.Now().UTC())
 	e.envs[envID] = en
 	return en, nil

@@ -36,6 +36,9 @@ const (
 	codeInvalidEnvironment    = "invalid_environment"
 	codeInvalidConfig         = "invalid_config"
 	codeRequestHeaderTooLarge = "request_header_too_large"
+	codeTooManyEnvironments   = "too_many_environments"
+	codeAdminTokenRequired    = "admin_token_required"
+	codeInvalidAdminToken     = "invalid_admin_token"
 )
 
 // The messages of the real service (Altogic where known, else Agnost).

@@ -83,6 +83,15 @@ func (h *harness) checkResponse(r *http.Request, res *http.Response, body []byte
 	if res.StatusCode >= 400 {
 		checkEnvelope(t, r, body)
 	}
+	// No answer ever shows a password; only a state export shows hashes.
+	for _, secret := range []string{"Passw0rd!", "N3w-secret"} {
+		if bytes.Contains(body, []byte(secret)) {
+			t.Errorf("%s %s: the answer contains a password: %s", r.Method, r.URL, body)
+		}
+	}
+	if bytes.Contains(body, []byte("passwordHash")) && !strings.HasSuffix(r.URL.Path, "/_emulator/state") && !strings.HasSuffix(r.URL.Path, "/openapi.yaml") {
+		t.Errorf("%s %s: the answer contains a password hash", r.Method, r.URL)
+	}
 	_, _, rest, err := splitEnv(r.URL.Path)
 	if err != nil || r.Method == http.MethodOptions {
 		return

@@ -121,19 +121,14 @@ func (en *env) exportLocked() EnvState {
 		st.Sessions = append(st.Sessions, SessionState{UserID: s.userID, Token: s.token, Created: s.created, UserAgent: s.userAgent, Expires: s.expires})
 	}
 	sort.Slice(st.Sessions, func(i, j int) bool { return st.Sessions[i].Token < st.Sessions[j].Token })
-	for _, l := range en.links {
+	en.links.each(func(l *linkToken) {
 		st.Links = append(st.Links, LinkState{Key: l.key, Action: l.action, UserID: l.userID, Email: l.email, Expires: l.expires, Used: l.used})
-	}
-	sort.Slice(st.Links, func(i, j int) bool { return st.Links[i].Key < st.Links[j].Key })
-	for _, a := range en.access {
+	})
+	en.access.each(func(a *accessToken) {
 		st.AccessTokens = append(st.AccessTokens, AccessState{Token: a.token, Kind: a.kind, UserID: a.userID, Expires: a.expires, Used: a.used})
-	}
-	sort.Slice(st.AccessTokens, func(i, j int) bool { return st.AccessTokens[i].Token < st.AccessTokens[j].Token })
-	for _, sc := range en.codes {
+	})
+	en.codes.each(func(sc *smsCode) {
 		st.Codes = append(st.Codes, CodeState{Code: sc.code, Action: sc.action, UserID: sc.userID, Phone: sc.phone, Expires: sc.expires, Used: sc.used})
-	}
-	sort.Slice(st.Codes, func(i, j int) bool {
-		return codeKey(st.Codes[i].Phone, st.Codes[i].Code) < codeKey(st.Codes[j].Phone, st.Codes[j].Code)
 	})
 	st.Emails, st.SMS = en.inbox.All()
 	en.clock.mu.Lock()
@@ -194,17 +189,17 @@ func (en *env) importLocked(st EnvState) error {
 	for _, s := range st.Sessions {
 		en.sessions[s.Token] = &session{userID: s.UserID, token: s.Token, created: s.Created, userAgent: s.UserAgent, expires: s.Expires}
 	}
-	en.links = map[string]*linkToken{}
+	// Stored in their exported order (oldest first), with no trimming for
+	// expiry: a snapshot keeps what it has.
+	en.resetTokensLocked()
 	for _, l := range st.Links {
-		en.links[l.Key] = &linkToken{key: l.Key, action: l.Action, userID: l.UserID, email: l.Email, expires: l.Expires, used: l.Used}
+		en.links.put(l.Key, &linkToken{key: l.Key, action: l.Action, userID: l.UserID, email: l.Email, expires: l.Expires, used: l.Used}, time.Time{})
 	}
-	en.access = map[string]*accessToken{}
 	for _, a := range st.AccessTokens {
-		en.access[a.Token] = &accessToken{token: a.Token, kind: a.Kind, userID: a.UserID, expires: a.Expires, used: a.Used}
+		en.access.put(a.Token, &accessToken{token: a.Token, kind: a.Kind, userID: a.UserID, expires: a.Expires, used: a.Used}, time.Time{})
 	}
-	en.codes = map[string]*smsCode{}
 	for _, sc := range st.Codes {
-		en.codes[codeKey(sc.Phone, sc.Code)] = &smsCode{code: sc.Code, action: sc.Action, userID: sc.UserID, phone: sc.Phone, expires: sc.Expires, used: sc.Used}
+		en.codes.put(codeKey(sc.Phone, sc.Code), &smsCode{code: sc.Code, action: sc.Action, userID: sc.UserID, phone: sc.Phone, expires: sc.Expires, used: sc.Used}, time.Time{})
 	}
 	en.faults = nil
 	en.inbox.Restore(st.Emails, st.SMS)

@@ -29,10 +29,12 @@ type env struct {
 	byEmail  map[string]string
 	byPhone  map[string]string
 	sessions map[string]*session // by token
-	links    map[string]*linkToken
-	access   map[string]*accessToken
-	codes    map[string]*smsCode // by phone + " " + code
-	faults   []*fault
+	links    *tokenStore[*linkToken]
+	access   *tokenStore[*accessToken]
+	codes    *tokenStore[*smsCode] // by phone + " " + code
+	// tokenLimit bounds each of links, access and codes.
+	tokenLimit int
+	faults     []*fault
 }
 
 // linkToken is the key of a link in an email. A used or expired one is kept
@@ -65,8 +67,15 @@ type smsCode struct {
 	used    bool
 }
 
-func newEnv(id string, inboxLimit int) *env {
-	return &env{id: id, inbox: inbox.New(inboxLimit), journal: newJournal()}
+func newEnv(id string, inboxLimit, tokenLimit int) *env {
+	return &env{id: id, inbox: inbox.New(inboxLimit), journal: newJournal(), tokenLimit: tokenLimit}
+}
+
+// resetTokensLocked empties the links, access tokens and codes.
+func (en *env) resetTokensLocked() {
+	en.links = newTokenStore[*linkToken](en.tokenLimit)
+	en.access = newTokenStore[*accessToken](en.tokenLimit)
+	en.codes = newTokenStore[*smsCode](en.tokenLimit)
 }
 
 // loadLocked replaces the whole state with the fixtures.
@@ -76,9 +85,7 @@ func (en *env) loadLocked(f *fixtures.Fixtures, now time.Time) {
 	en.byEmail = map[string]string{}
 	en.byPhone = map[string]string{}
 	en.sessions = map[string]*session{}
-	en.links = map[string]*linkToken{}
-	en.access = map[string]*accessToken{}
-	en.codes = map[string]*smsCode{}
+	en.resetTokensLocked()
 	en.faults = nil
 	for i, fu := range f.Users {
 		id := fu.ID
@@ -125,11 +132,11 @@ func (en *env) issueLinkLocked(action string, u *user, email string, now time.Ti
 	lt := &linkToken{action: action, userID: u.id, email: email, expires: now.Add(time.Duration(en.settings.EmailTokenTTL))}
 	for {
 		lt.key = randomHex(32)
-		if _, taken := en.links[lt.key]; !taken {
+		if _, taken := en.links.get(lt.key); !taken {
 			break
 		}
 	}
-	en.links[lt.key] = lt
+	en.links.put(lt.key, lt, now)
 	return lt
 }
 
@@ -139,11 +146,11 @@ func (en *env) issueAccessLocked(kind, userID string, now time.Time) *accessToke
 	at := &accessToken{kind: kind, userID: userID, expires: now.Add(time.Duration(en.settings.AccessTokenTTL))}
 	for {
 		at.token = randomHex(22)
-		if _, taken := en.access[at.token]; !taken {
+		if _, taken := en.access.get(at.token); !taken {
 			break
 		}
 	}
-	en.access[at.token] = at
+	en.access.put(at.token, at, now)
 	return at
 }
 
@@ -159,11 +166,11 @@ func (en *env) issueCodeLocked(action string, u *user, phone string, now time.Ti
 			panic(err)
 		}
 		sc.code = fmt.Sprintf("%06d", 100000+n.Int64())
-		if _, taken := en.codes[codeKey(phone, sc.code)]; taken {
+		if _, taken := en.codes.get(codeKey(phone, sc.code)); taken {
 			sc.code = ""
 		}
 	}
-	en.codes[codeKey(phone, sc.code)] = sc
+	en.codes.put(codeKey(phone, sc.code), sc, now)
 	return sc
 }
 

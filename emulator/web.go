@@ -42,6 +42,16 @@ func (e *Emulator) inboxRedirect(c *call) (any, error) {
 	return redirectTo(c.prefix + "/_emulator/"), nil
 }
 
+// deleteEnvironment is DELETE /_emulator/environment: the environment and
+// all its state are gone; its next use creates it afresh from the fixtures.
+func (e *Emulator) deleteEnvironment(c *call) (any, error) {
+	e.mu.Lock()
+	delete(e.envs, c.env.id)
+	e.mu.Unlock()
+	c.env.inbox.Clear()
+	return noContent{}, nil
+}
+
 // listEnvironments is GET /_emulator/environments: every environment used
 // so far, for the page's switcher.
 func (e *Emulator) listEnvironments(c *call) (any, error) {
