@@ -175,9 +175,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// The emulator answers headers over 64 KiB itself, in its envelope;
 		// net/http's own plain-text 431 applies only past this.
 		MaxHeaderBytes: 4 << 20,
-		// Requests end with the server: a held-open inbox wait returns at once.
-		BaseContext: func(net.Listener) context.Context { return ctx },
-		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/inbox/emails",
 		emulator.Version, baseURL, em.UserCount(), publicURL),
@@ -196,6 +194,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Held-open waits end at once; requests in flight finish (within 5s).
+	em.EndWaits()
 	shutdownErr := srv.Shutdown(shutdownCtx)
 	// The files are written even when shutdown timed out: the state is in
 	// memory either way.

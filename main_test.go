@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -408,5 +409,96 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSIGTERMWithTheBuiltBinary: a request in flight finishes, a held-open
+// wait ends at once, and the process exits 0 within 5 seconds.
+func TestSIGTERMWithTheBuiltBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "altogic-emulator")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-level", "debug")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	await := func(what string) string {
+		for line := range lines {
+			if strings.Contains(line, what) {
+				return line
+			}
+		}
+		t.Fatalf("the emulator ended before logging %q", what)
+		return ""
+	}
+	url := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(await("listening on"))
+
+	post := func(path, body string) (int, error) {
+		req, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
+		req.Header.Set("X-Client-Key", "k")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+	if code, err := post("/_emulator/faults", `{"operation":"sendResetPwdEmail","delayMs":1500}`); err != nil || code != 201 {
+		t.Fatalf("fault: %d %v", code, err)
+	}
+	inFlight := make(chan int, 1)
+	go func() {
+		code, err := post("/_api/rest/v1/auth/send-reset?email=verified@example.com", "")
+		if err != nil {
+			code = -1
+		}
+		inFlight <- code
+	}()
+	await("fault applied")
+	waited := make(chan int, 1)
+	go func() {
+		res, err := http.Get(url + "/_emulator/inbox/sms/latest?wait=60s")
+		if err != nil {
+			waited <- -1
+			return
+		}
+		res.Body.Close()
+		waited <- res.StatusCode
+	}()
+	await("waiting for SMS")
+
+	began := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5s after SIGTERM")
+	}
+	t.Logf("exited %v after SIGTERM", time.Since(began))
+	if code := <-inFlight; code != 200 {
+		t.Fatalf("the request in flight got %d", code)
+	}
+	if code := <-waited; code != 404 {
+		t.Fatalf("the held-open wait got %d", code)
 	}
 }

@@ -3,7 +3,8 @@
 # missing: the npm packages of e2e/ (the official altogic client, the mailhog
 # client, playwright-core), Mailpit (for the SMTP relay test) and Debian's
 # Chromium (for the inbox page test, installed with apt-get when run as
-# root). Then gofmt, go vet, and go test -race over every package.
+# root). Then gofmt, go vet, go test -race over every package, and a short
+# run of each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -36,3 +37,7 @@ go vet ./...
 echo "== go test -race ./..."
 mkdir -p artifacts
 go test -race -count=1 ./...
+
+echo "== fuzzing, briefly (seed corpora in emulator/testdata/fuzz and fixtures/testdata/fuzz)"
+go test -run='^$' -fuzz=FuzzRequest -fuzztime=10s ./emulator
+go test -run='^$' -fuzz=FuzzParse -fuzztime=10s ./fixtures

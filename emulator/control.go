@@ -271,7 +271,9 @@ func (e *Emulator) latestEmail(c *call) (any, error) {
 	}
 	f := c.inboxFilter()
 	c.logWait("email", f, wait)
-	m, ok := c.env.inbox.LatestEmail(c.r.Context(), f, wait)
+	ctx, cancel := c.e.holdContext(c.r.Context())
+	defer cancel()
+	m, ok := c.env.inbox.LatestEmail(ctx, f, wait)
 	if !ok {
 		return nil, notFound("email", f, wait)
 	}
@@ -297,7 +299,9 @@ func (e *Emulator) latestSMS(c *call) (any, error) {
 	}
 	f := c.inboxFilter()
 	c.logWait("SMS", f, wait)
-	m, ok := c.env.inbox.LatestSMS(c.r.Context(), f, wait)
+	ctx, cancel := c.e.holdContext(c.r.Context())
+	defer cancel()
+	m, ok := c.env.inbox.LatestSMS(ctx, f, wait)
 	if !ok {
 		return nil, notFound("SMS", f, wait)
 	}

@@ -92,6 +92,10 @@ type Emulator struct {
 
 	mu   sync.Mutex
 	envs map[string]*env
+
+	// ending is cancelled by EndWaits: held-open waits and event streams end.
+	ending   context.Context
+	endWaits context.CancelFunc
 }
 
 // handlerFunc handles one operation of openapi.yaml. It answers a value to
@@ -139,6 +143,7 @@ func New(opts Options) (*Emulator, error) {
 		secret:     randomBytes(32),
 		envs:       map[string]*env{},
 	}
+	e.ending, e.endWaits = context.WithCancel(context.Background())
 	if e.fixtures == nil {
 		e.fixtures = fixtures.Default()
 	}
@@ -194,6 +199,20 @@ func New(opts Options) (*Emulator, error) {
 		e.relay = newRelayer(*opts.Relay, e.log)
 	}
 	return e, nil
+}
+
+// EndWaits ends every held-open inbox wait (answering 404) and every event
+// stream, now and from now on: the first step of a graceful shutdown, so
+// that http.Server.Shutdown need not wait for them while requests in flight
+// finish.
+func (e *Emulator) EndWaits() { e.endWaits() }
+
+// holdContext answers the context a held-open request waits on: it ends
+// with the request or with EndWaits.
+func (e *Emulator) holdContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(e.ending, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // Close stops the SMTP relay, waiting until ctx ends for the emails still

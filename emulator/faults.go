@@ -119,6 +119,7 @@ func (c *call) applyFault(op string) error {
 	if f == nil {
 		return nil
 	}
+	c.e.log.Debug("fault applied", "env", c.env.id, "operation", op, "status", f.Status, "delayMs", f.DelayMs, "dropMessage", f.DropMessage)
 	if f.DelayMs > 0 {
 		t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
 		select {

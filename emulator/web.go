@@ -65,9 +65,10 @@ const keepAlive = 15 * time.Second
 // inboxEvents is GET /_emulator/inbox/events: each captured email or SMS as
 // a server-sent event (event "email" or "sms", data the inbox API's JSON).
 func (e *Emulator) inboxEvents(c *call) (any, error) {
-	events, cancel := c.env.inbox.Subscribe(256)
-	ctx := c.r.Context()
+	events, unsubscribe := c.env.inbox.Subscribe(256)
+	ctx, cancel := c.e.holdContext(c.r.Context())
 	return stream(func(w http.ResponseWriter) int {
+		defer unsubscribe()
 		defer cancel()
 		rc := http.NewResponseController(w)
 		h := w.Header()

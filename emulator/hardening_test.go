@@ -1,0 +1,231 @@
+package emulator
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestAdminToken(t *testing.T) {
+	var logs bytes.Buffer
+	h := newHarnessWith(t, Options{AdminToken: "s3cret-admin", Logger: newTextLogger(&logs)})
+	for _, path := range []string{"/_emulator/users", "/_emulator/", "/api/v2/messages", "/e:x/_emulator/config"} {
+		h.do("GET", path, nil, nil).wantError(t, 401, "admin_token_required", "")
+		h.do("GET", path, hdr{"Authorization": "Bearer wrong"}, nil).wantError(t, 401, "invalid_admin_token", "")
+		h.do("GET", path, hdr{"Authorization": "Basic czNjcmV0"}, nil).wantError(t, 401, "invalid_admin_token", "")
+		h.do("GET", path, hdr{"Authorization": "Bearer s3cret-admin"}, nil).wantStatus(t, 200)
+	}
+	h.do("GET", "/_emulator/inbox/emails?admin_token=s3cret-admin", nil, nil).wantStatus(t, 200)
+	// The Altogic API and email links never need it.
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	h.do("GET", "/_auth/verify?key=nope", nil, nil).wantStatus(t, 302)
+	if strings.Contains(logs.String(), "s3cret-admin") {
+		t.Fatal("the admin token was logged")
+	}
+}
+
+func TestMaxEnvironments(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxEnvironments: 2})
+	h.do("GET", "/_emulator/health", nil, nil).wantStatus(t, 200) // default
+	h.do("GET", "/e:a/_emulator/health", nil, nil).wantStatus(t, 200)
+	h.envAPI("b", "POST", "/send-reset?email="+verified, "", nil).wantError(t, 429, "too_many_environments", "")
+	h.do("DELETE", "/e:a/_emulator/environment", nil, nil).wantStatus(t, 204)
+	h.envAPI("b", "POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	if got := strings.Join(h.em.Environments(), ","); got != "b,default" {
+		t.Fatalf("environments %s", got)
+	}
+}
+
+func TestTokensAreBoundedAndPurged(t *testing.T) {
+	h := newHarnessWith(t, Options{TokenLimit: 3, InboxLimit: 2})
+	var links []string
+	for range 5 {
+		h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+		links = append(links, h.latestEmail("", verified, "reset-pwd").Link)
+	}
+	en := h.em.mustEnv(t, DefaultEnvironment)
+	if n := en.links.len(); n != 3 {
+		t.Fatalf("%d links kept, want the limit 3", n)
+	}
+	if emails, _ := en.inbox.Count(); emails != 2 {
+		t.Fatalf("%d emails kept, want the inbox limit 2", emails)
+	}
+	if q := h.follow(links[0]).RawQuery; q != "status=400&action=reset-pwd&error=Invalid+or+expired+access+token" {
+		t.Fatalf("a dropped link redirected with %q", q)
+	}
+	if q := h.follow(links[4]).Query(); q.Get("status") != "200" {
+		t.Fatalf("the newest link failed: %v", q)
+	}
+
+	// Expired tokens go as new ones arrive.
+	h.patchConfig("", map[string]any{"emailTokenTTL": "1m"})
+	h.do("POST", "/_emulator/clock", nil, map[string]any{"advance": "2h"}).wantStatus(t, 200)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	if n := en.links.len(); n != 1 {
+		t.Fatalf("%d links after every older one expired, want 1", n)
+	}
+}
+
+func TestHugeHeaders(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("GET", "/user", strings.Repeat("x", 100<<10), nil).wantError(t, 431, "request_header_too_large", "")
+	h.do("GET", "/_emulator/health", nil, nil).wantStatus(t, 200)
+}
+
+func TestNoPasswordInLogs(t *testing.T) {
+	var logs bytes.Buffer
+	h := newHarnessWith(t, Options{Logger: newTextLogger(&logs)})
+	h.api("POST", "/signup-email", "", map[string]string{"email": "log@example.com", "password": "Pa55-in-log"}).wantStatus(t, 200)
+	h.signInEmail(verified, "Passw0rd!")
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	token := h.follow(h.latestEmail("", verified, "reset-pwd").Link).Query().Get("access_token")
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "Reset-in-log"}).wantStatus(t, 200)
+	for _, secret := range []string{"Pa55-in-log", "Passw0rd!", "Reset-in-log", "passwordHash", "salt"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Fatalf("the log has %q:\n%s", secret, logs.String())
+		}
+	}
+}
+
+// TestMalformedRequestBattery sends malformed requests of every kind to
+// every operation of openapi.yaml: every answer is a 4xx JSON envelope (the
+// harness checks the envelope and that nothing is a 5xx), and the
+// emulator keeps serving.
+func TestMalformedRequestBattery(t *testing.T) {
+	h := newHarness(t, nil)
+	type probe struct {
+		method, path, ctype string
+		body                []byte
+		headers             hdr
+		// mustFail marks a request no operation can accept: it must get a 4xx.
+		mustFail bool
+	}
+	var probes []probe
+	ops := h.em.spec.doc.Paths.Map()
+	paths := make([]string, 0, len(ops))
+	for p := range ops {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	long := strings.Repeat("a", 20000)
+	badQueries := []string{
+		"email=" + long + "@example.com", "phone=%2B" + strings.Repeat("1", 5000), "email=%00", "phone=%00%00",
+		"email=%ff%fe", "key=%ff", "code=" + long, "wait=%ff", "to=%00", "action=%ff", "start=-1", "limit=abc",
+		"email=a&email=b", "kind=%00&query=%ff", "status=%00",
+	}
+	badBodies := []string{
+		`{`, `{"email":`, `[]`, `"str"`, `42`, `null`, `true`, `{"email":{"a":1},"password":[1]}`,
+		`{"email":"` + long + `@example.com","password":"` + long + `"}`,
+		`{"email":"a\u0000b@example.com","password":"x\u0000y"}`,
+		strings.Repeat(`{"a":`, 5000) + `1` + strings.Repeat(`}`, 5000),
+		strings.Repeat(`[`, 20000) + strings.Repeat(`]`, 20000),
+		"{\"email\":\"\xff\xfe\",\"password\":\"\xc3\x28\"}",
+		`{"newPassword":123,"oldPassword":false,"currentPassword":{},"newEmail":[],"newPhone":1.5,"token":7}`,
+		`{"operation":"*","status":"503","times":"x"}`, `{"advance":5,"freeze":"yes","set":1}`,
+		`{"emailConfirmation":"no","emailTokenTTL":5,"redirectUrl":7}`,
+		`{"version":1,"settings":{},"users":[{"_id":"x"}]}`,
+	}
+	for _, p := range paths {
+		if p == "/_emulator/inbox/events" {
+			continue // a stream: it answers 200 and stays open, whatever the query
+		}
+		item := ops[p]
+		concrete := strings.NewReplacer("{id}", "00000000-0000-0000-0000-000000000000", "{provider}", "google").Replace(p)
+		for method := range item.Operations() {
+			for _, q := range badQueries {
+				probes = append(probes, probe{method: method, path: concrete + "?" + q})
+			}
+			takesBody := item.GetOperation(method).RequestBody != nil
+			for i, b := range badBodies {
+				// The first two, the deep nestings and the invalid UTF-8 are not JSON at all.
+				notJSON := i < 2 || strings.HasPrefix(b, "[[[") || strings.HasPrefix(b, `{"a":{"a"`) || strings.Contains(b, "\xff")
+				probes = append(probes, probe{method: method, path: concrete, ctype: "application/json", body: []byte(b), mustFail: takesBody && (notJSON || i == 2)})
+			}
+			probes = append(probes,
+				probe{method: method, path: concrete, ctype: "text/plain", body: []byte("email=a"), mustFail: takesBody},
+				probe{method: method, path: concrete, ctype: "application/x-www-form-urlencoded", body: []byte("email=a&password=b"), mustFail: takesBody},
+				probe{method: method, path: concrete, ctype: "application/json; charset=latin1", body: []byte(`{"email":"x"}`)},
+				probe{method: method, path: concrete, ctype: "%%%", body: []byte(`{}`)},
+				probe{method: method, path: concrete, headers: hdr{"Session": "\xff\xfe\x80"}},
+				probe{method: method, path: concrete, headers: hdr{"Session": strings.Repeat("a.", 3000)}},
+				probe{method: method, path: "/e:" + long[:70] + concrete, mustFail: true},
+				probe{method: method, path: "/e:ok" + concrete + "/extra", mustFail: true},
+			)
+		}
+	}
+	for _, m := range []string{"PUT", "PATCH", "DELETE", "HEAD", "TRACE", "BREW"} {
+		probes = append(probes, probe{method: m, path: "/_api/rest/v1/auth/signin-email", mustFail: true})
+	}
+	probes = append(probes,
+		probe{method: "GET", path: "/%ff%fe", mustFail: true}, probe{method: "GET", path: "/e:%00/x", mustFail: true},
+		probe{method: "GET", path: "/" + long, mustFail: true},
+		probe{method: "POST", path: "/_api/rest/v1/auth/signin-email", ctype: "application/json", body: bytes.Repeat([]byte("a"), 3<<20), mustFail: true},
+	)
+	if len(probes) < 500 {
+		t.Fatalf("only %d probes", len(probes))
+	}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var mu sync.Mutex
+	failures := map[string]int{}
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for _, p := range probes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var body *bytes.Reader
+			if p.body != nil {
+				body = bytes.NewReader(p.body)
+			} else {
+				body = bytes.NewReader(nil)
+			}
+			req, err := http.NewRequest(p.method, h.srv.URL+"/x", body)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.URL.Opaque = ""
+			if u, err := url.Parse(h.srv.URL + p.path); err == nil {
+				req.URL = u
+			} else {
+				req.URL.RawPath, req.URL.Path = p.path, p.path
+			}
+			req.Header.Set("X-Client-Key", "k")
+			if p.ctype != "" {
+				req.Header.Set("Content-Type", p.ctype)
+			}
+			for k, v := range p.headers {
+				req.Header[k] = []string{v}
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				mu.Lock()
+				failures[fmt.Sprintf("%s %.80s: %v", p.method, p.path, err)]++
+				mu.Unlock()
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode >= 500 || (p.mustFail && (res.StatusCode < 400 || res.StatusCode > 499)) {
+				mu.Lock()
+				failures[fmt.Sprintf("%s %.80s: %d", p.method, p.path, res.StatusCode)]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for f, n := range failures {
+		t.Errorf("%s (%d times)", f, n)
+	}
+	t.Logf("%d malformed requests", len(probes))
+
+	// Still serving, with its state intact.
+	h.do("GET", "/_emulator/health", nil, nil).wantStatus(t, 200)
+	h.signInEmail(verified, "Passw0rd!")
+}
