@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -88,6 +89,8 @@ type Emulator struct {
 	spec       *spec
 	coverage   coverage
 	relay      *relayer
+	emails     map[string]emailTemplates
+	sms        template
 	ops        map[string]operation
 
 	mu   sync.Mutex
@@ -189,6 +192,7 @@ func New(opts Options) (*Emulator, error) {
 	if e.spec, err = loadSpec(); err != nil {
 		return nil, err
 	}
+	e.emails, e.sms = compileTemplates(e.fixtures)
 	e.ops = e.routes()
 	for _, id := range e.spec.operationIDs() {
 		if _, ok := e.ops[id]; !ok {
@@ -393,11 +397,14 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 		return nil, err
 	}
 	x.env = en
-	// Route on the path without the environment prefix.
-	rr := r.Clone(r.Context())
-	rr.URL.Path = rest
-	rr.URL.RawPath = ""
-	route, pathParams, err := e.spec.router.FindRoute(rr)
+	// Route on the path without the environment prefix: a shallow copy with
+	// its own URL (headers are shared with r).
+	rr := new(http.Request)
+	*rr = *r
+	u := *r.URL
+	u.Path, u.RawPath = rest, ""
+	rr.URL = &u
+	route, pathParams, err := e.spec.findRoute(rr)
 	if err != nil {
 		return nil, routeError(r, err)
 	}
@@ -605,6 +612,14 @@ func writeError(w http.ResponseWriter, ae *apiError) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) int {
+	if a, ok := v.(jsonAppender); ok {
+		body := append(a.appendJSON(make([]byte, 0, 1024)), '\n')
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		w.Write(body)
+		return status
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -48,19 +49,76 @@ func defaultEmail(subject, intro, button, outro string) fixtures.EmailTemplate {
 	return fixtures.EmailTemplate{Subject: subject, Text: text, HTML: body}
 }
 
-// render fills a template's placeholders; in HTML the values are escaped.
-func render(tpl string, u *user, token map[string]string, escape bool) string {
-	return fixtures.Placeholder.ReplaceAllStringFunc(tpl, func(m string) string {
-		sub := fixtures.Placeholder.FindStringSubmatch(m)
-		v := token[sub[2]]
-		if sub[1] == "user" {
-			v = u.field(sub[2])
+// template is a message template split once into literal text and
+// placeholders, so rendering is plain concatenation.
+type template []piece
+
+// piece is literal text, or (when field is set) a {{scope.field}} placeholder.
+type piece struct {
+	text, scope, field string
+}
+
+func compileTemplate(tpl string) template {
+	var t template
+	last := 0
+	for _, m := range fixtures.Placeholder.FindAllStringSubmatchIndex(tpl, -1) {
+		if m[0] > last {
+			t = append(t, piece{text: tpl[last:m[0]]})
+		}
+		t = append(t, piece{scope: tpl[m[2]:m[3]], field: tpl[m[4]:m[5]]})
+		last = m[1]
+	}
+	if last < len(tpl) {
+		t = append(t, piece{text: tpl[last:]})
+	}
+	return t
+}
+
+// render fills the placeholders; in HTML the values are escaped.
+func (t template) render(u *user, token map[string]string, escape bool) string {
+	var b strings.Builder
+	for _, p := range t {
+		if p.field == "" {
+			b.WriteString(p.text)
+			continue
+		}
+		v := token[p.field]
+		if p.scope == "user" {
+			v = u.field(p.field)
 		}
 		if escape {
 			v = html.EscapeString(v)
 		}
-		return v
-	})
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// emailTemplates are the compiled subject, text and HTML of one action.
+type emailTemplates struct{ subject, text, html template }
+
+// compileTemplates merges the fixtures' overrides into the defaults and
+// compiles them.
+func compileTemplates(f *fixtures.Fixtures) (map[string]emailTemplates, template) {
+	out := map[string]emailTemplates{}
+	for action, t := range defaultEmails {
+		o := f.Templates.Emails[action]
+		if o.Subject != "" {
+			t.Subject = o.Subject
+		}
+		if o.Text != "" {
+			t.Text = o.Text
+		}
+		if o.HTML != "" {
+			t.HTML = o.HTML
+		}
+		out[action] = emailTemplates{compileTemplate(t.Subject), compileTemplate(t.Text), compileTemplate(t.HTML)}
+	}
+	sms := f.Templates.SMS
+	if sms == "" {
+		sms = defaultSMS
+	}
+	return out, compileTemplate(sms)
 }
 
 // field answers a user field as text for a template.
@@ -87,25 +145,10 @@ func (u *user) field(name string) string {
 	return ""
 }
 
-func (e *Emulator) emailTemplate(action string) fixtures.EmailTemplate {
-	t := defaultEmails[action]
-	o := e.fixtures.Templates.Emails[action]
-	if o.Subject != "" {
-		t.Subject = o.Subject
-	}
-	if o.Text != "" {
-		t.Text = o.Text
-	}
-	if o.HTML != "" {
-		t.HTML = o.HTML
-	}
-	return t
-}
-
 // linkEmail builds the email that carries lt's link to u. The caller holds
 // the environment's lock.
 func (c *call) linkEmail(lt *linkToken, u *user) inbox.Email {
-	t := c.e.emailTemplate(lt.action)
+	t := c.e.emails[lt.action]
 	link := c.baseURL() + "/_auth/verify?key=" + lt.key + "&action=" + url.QueryEscape(lt.action)
 	token := map[string]string{
 		"confirmationURL": link,
@@ -114,9 +157,9 @@ func (c *call) linkEmail(lt *linkToken, u *user) inbox.Email {
 	}
 	return inbox.Email{
 		To: lt.email, From: senderAddress,
-		Subject: render(t.Subject, u, token, false),
-		Text:    render(t.Text, u, token, false),
-		HTML:    render(t.HTML, u, token, true),
+		Subject: t.subject.render(u, token, false),
+		Text:    t.text.render(u, token, false),
+		HTML:    t.html.render(u, token, true),
 		Action:  lt.action, Link: link, Token: lt.key, CreatedAt: c.now, ExpiresAt: lt.expires,
 	}
 }
@@ -137,13 +180,9 @@ func (c *call) captureEmail(m inbox.Email) {
 
 // codeSMS builds the SMS that carries sc's code to u.
 func (c *call) codeSMS(sc *smsCode, u *user) inbox.SMS {
-	tpl := c.e.fixtures.Templates.SMS
-	if tpl == "" {
-		tpl = defaultSMS
-	}
 	token := map[string]string{"code": sc.code, "expiresAt": sc.expires.UTC().Format(time.RFC1123)}
 	return inbox.SMS{
-		To: sc.phone, Body: render(tpl, u, token, false), Code: sc.code,
+		To: sc.phone, Body: c.e.sms.render(u, token, false), Code: sc.code,
 		Action: sc.action, CreatedAt: c.now, ExpiresAt: sc.expires,
 	}
 }

@@ -4,10 +4,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,28 +29,18 @@ func (s *session) expiredAt(now time.Time) bool {
 	return !s.expires.IsZero() && !now.Before(s.expires)
 }
 
-// MarshalJSON writes Altogic's session object.
-func (s *session) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		UserID          string    `json:"userId"`
-		Token           string    `json:"token"`
-		CreationDtm     string    `json:"creationDtm"`
-		UserAgent       userAgent `json:"userAgent"`
-		AccessGroupKeys []string  `json:"accessGroupKeys"`
-	}{s.userID, s.token, formatTime(s.created), s.userAgent, []string{}})
-}
-
 // newSessionToken answers an HS256 JWT shaped like Altogic's: the payload
 // has envId, userId, a uuid and iat, and no exp.
 func newSessionToken(secret []byte, envID, userID string, now time.Time) string {
 	enc := base64.RawURLEncoding
 	header := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	payload, _ := json.Marshal(struct {
-		EnvID  string `json:"envId"`
-		UserID string `json:"userId"`
-		UUID   string `json:"uuid"`
-		Iat    int64  `json:"iat"`
-	}{envID, userID, uuid.NewString(), now.Unix()})
+	o := newObject(make([]byte, 0, 128))
+	o.str("envId", envID)
+	o.str("userId", userID)
+	o.str("uuid", uuid.NewString())
+	o.key("iat")
+	payload := strconv.AppendInt(o.b, now.Unix(), 10)
+	payload = append(payload, '}')
 	unsigned := header + "." + enc.EncodeToString(payload)
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(unsigned))
@@ -145,8 +136,34 @@ func match(rules []uaRule, s string) version {
 	return other()
 }
 
+// uaCache remembers parsed User-Agent headers: a test suite sends the same
+// few thousands of times. It is emptied when it grows past uaCacheSize.
+var uaCache struct {
+	sync.Mutex
+	m map[string]userAgent
+}
+
+const uaCacheSize = 1024
+
 // parseUserAgent derives the session's userAgent from the request header.
 func parseUserAgent(h string) userAgent {
+	uaCache.Lock()
+	ua, ok := uaCache.m[h]
+	uaCache.Unlock()
+	if ok {
+		return ua
+	}
+	ua = parseUserAgentUncached(h)
+	uaCache.Lock()
+	if uaCache.m == nil || len(uaCache.m) >= uaCacheSize {
+		uaCache.m = map[string]userAgent{}
+	}
+	uaCache.m[h] = ua
+	uaCache.Unlock()
+	return ua
+}
+
+func parseUserAgentUncached(h string) userAgent {
 	b := match(browserRules, h)
 	d := match(deviceRules, h)
 	d.Major, d.Minor, d.Patch = "0", "0", "0"

@@ -31,6 +31,9 @@ type spec struct {
 	doc    *openapi3.T
 	router routers.Router
 	opts   *openapi3filter.Options
+	// exact holds the routes of paths without parameters, by
+	// "METHOD /path": most requests skip the router's regular expressions.
+	exact map[string]*routers.Route
 }
 
 func loadSpec() (*spec, error) {
@@ -52,7 +55,25 @@ func loadSpec() (*spec, error) {
 		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 		SkipSettingDefaults: true,
 	}
-	return &spec{doc: doc, router: router, opts: opts}, nil
+	s := &spec{doc: doc, router: router, opts: opts, exact: map[string]*routers.Route{}}
+	for path, item := range doc.Paths.Map() {
+		if strings.Contains(path, "{") {
+			continue
+		}
+		for method, op := range item.Operations() {
+			s.exact[method+" "+path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	return s, nil
+}
+
+// findRoute answers the operation of a request whose path has no
+// environment prefix.
+func (s *spec) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	if route, ok := s.exact[r.Method+" "+r.URL.Path]; ok {
+		return route, map[string]string{}, nil
+	}
+	return s.router.FindRoute(r)
 }
 
 func (s *spec) operationIDs() []string {

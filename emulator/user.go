@@ -1,13 +1,11 @@
 package emulator
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -88,60 +86,45 @@ const isoMillis = "2006-01-02T15:04:05.000Z07:00"
 
 func formatTime(t time.Time) string { return t.UTC().Format(isoMillis) }
 
-// MarshalJSON writes the user as the API shows it, in the key order of
+// appendJSON writes the user as the API shows it, in the key order of
 // Altogic's documentation, never with a password or hash.
-func (u *user) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	first := true
-	field := func(k string, v any) {
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(v)
-		if err != nil {
-			vb = []byte("null")
-		}
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(vb)
-	}
-	field("_id", u.id)
-	field("provider", u.provider)
+func (u *user) appendJSON(b []byte) []byte {
+	o := newObject(b)
+	o.str("_id", u.id)
+	o.str("provider", u.provider)
 	providerID := u.providerID
 	if providerID == "" {
 		providerID = u.id
 	}
-	field("providerUserId", providerID)
+	o.str("providerUserId", providerID)
 	if u.email != "" {
-		field("email", u.email)
+		o.str("email", u.email)
 	}
 	if u.phone != "" {
-		field("phone", u.phone)
+		o.str("phone", u.phone)
 	}
-	field("signUpAt", formatTime(u.signUpAt))
-	field("lastLoginAt", formatTime(u.lastLoginAt))
+	o.time("signUpAt", u.signUpAt)
+	o.time("lastLoginAt", u.lastLoginAt)
 	if u.email != "" {
-		field("emailVerified", u.emailVerified)
+		o.boolean("emailVerified", u.emailVerified)
 	}
 	if u.phone != "" {
-		field("phoneVerified", u.phoneVerified)
+		o.boolean("phoneVerified", u.phoneVerified)
 	}
 	if u.name != "" {
-		field("name", u.name)
+		o.str("name", u.name)
 	}
-	keys := make([]string, 0, len(u.extra))
-	for k := range u.extra {
-		keys = append(keys, k)
+	if len(u.extra) > 0 {
+		keys := make([]string, 0, len(u.extra))
+		for k := range u.extra {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			o.value(k, u.extra[k])
+		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		field(k, u.extra[k])
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return o.end()
 }
 
 // userView is a copy of a user taken under the environment's lock, safe to

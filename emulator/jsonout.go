@@ -1,0 +1,153 @@
+package emulator
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// A small JSON writer for the answers of every sign-in: users and sessions
+// are written field by field into one buffer, without encoding/json's
+// reflection and re-compaction of MarshalJSON output.
+
+// jsonAppender is a value that writes its own JSON.
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// with HTML escaping off.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// object writes one JSON object field by field.
+type object struct {
+	b     []byte
+	first bool
+}
+
+func newObject(b []byte) object { return object{b: append(b, '{'), first: true} }
+
+func (o *object) key(k string) {
+	if !o.first {
+		o.b = append(o.b, ',')
+	}
+	o.first = false
+	o.b = appendString(o.b, k)
+	o.b = append(o.b, ':')
+}
+
+func (o *object) str(k, v string) { o.key(k); o.b = appendString(o.b, v) }
+func (o *object) boolean(k string, v bool) {
+	o.key(k)
+	o.b = strconv.AppendBool(o.b, v)
+}
+func (o *object) time(k string, t time.Time) { o.str(k, formatTime(t)) }
+func (o *object) raw(k string, v []byte)     { o.key(k); o.b = append(o.b, v...) }
+
+// value writes any other value with encoding/json (user data).
+func (o *object) value(k string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		data = []byte("null")
+	}
+	o.raw(k, data)
+}
+
+func (o *object) end() []byte { return append(o.b, '}') }
+
+func (v version) appendJSON(b []byte) []byte {
+	o := newObject(b)
+	o.str("family", v.Family)
+	o.str("major", v.Major)
+	o.str("minor", v.Minor)
+	o.str("patch", v.Patch)
+	return o.end()
+}
+
+func (ua userAgent) appendJSON(b []byte) []byte {
+	o := newObject(b)
+	o.str("family", ua.Family)
+	o.str("major", ua.Major)
+	o.str("minor", ua.Minor)
+	o.str("patch", ua.Patch)
+	o.key("device")
+	o.b = ua.Device.appendJSON(o.b)
+	o.key("os")
+	o.b = ua.OS.appendJSON(o.b)
+	return o.end()
+}
+
+func (s *session) appendJSON(b []byte) []byte {
+	o := newObject(b)
+	o.str("userId", s.userID)
+	o.str("token", s.token)
+	o.time("creationDtm", s.created)
+	o.key("userAgent")
+	o.b = s.userAgent.appendJSON(o.b)
+	o.raw("accessGroupKeys", []byte("[]"))
+	return o.end()
+}
+
+func (r userAndSession) appendJSON(b []byte) []byte {
+	o := newObject(b)
+	o.key("user")
+	o.b = r.User.appendJSON(o.b)
+	o.key("session")
+	if r.Session == nil {
+		o.b = append(o.b, "null"...)
+	} else {
+		o.b = r.Session.appendJSON(o.b)
+	}
+	return o.end()
+}
+
+// MarshalJSON lets encoding/json write these values too (inside lists).
+func (s *session) MarshalJSON() ([]byte, error)       { return s.appendJSON(nil), nil }
+func (r userAndSession) MarshalJSON() ([]byte, error) { return r.appendJSON(nil), nil }
+func (u *user) MarshalJSON() ([]byte, error)          { return u.appendJSON(nil), nil }
