@@ -32,6 +32,7 @@ import (
 )
 
 func main() {
+	emulator.Preload() // meanwhile: flags, fixtures, the listener
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)

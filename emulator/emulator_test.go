@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"strings"
@@ -289,5 +290,15 @@ func TestUnknownErrorsStillSpeakTheEnvelope(t *testing.T) {
 	writeError(rec, asAPIError(http.ErrHandlerTimeout))
 	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"internal_server_error"`) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestSpecIsValid(t *testing.T) {
+	s, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.yaml is not valid: %v", err)
 	}
 }

@@ -1,13 +1,14 @@
 package emulator
 
 import (
-	"context"
 	_ "embed"
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -36,15 +37,27 @@ type spec struct {
 	exact map[string]*routers.Route
 }
 
-func loadSpec() (*spec, error) {
+// sharedSpec loads openapi.yaml once per process: every Emulator uses the
+// same read-only document, router and options.
+var sharedSpec = sync.OnceValues(parseSpec)
+
+// Preload starts loading openapi.yaml in the background, so that a program
+// can do its other start-up work meanwhile; New waits for it.
+func Preload() { go sharedSpec() }
+
+func loadSpec() (*spec, error) { return sharedSpec() }
+
+func parseSpec() (*spec, error) {
+	// Loading the spec allocates a lot at once; collecting garbage during it
+	// only slows start-up down.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(specYAML)
 	if err != nil {
 		return nil, fmt.Errorf("openapi.yaml: %w", err)
 	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("openapi.yaml is not valid: %w", err)
-	}
+	// The embedded document is checked with doc.Validate by the tests
+	// (TestSpecIsValid), not at every start: start-up time is a feature.
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("openapi.yaml routes: %w", err)

@@ -1,0 +1,320 @@
+// Command driver runs the benchmark of bench/run.sh on loopback and prints
+// each figure with its ratio to a bare net/http server measured in the same
+// run: (a) bare server, (b) send-reset, (c) signin-email, (d) complete reset
+// flows, (e) start-up to the first answered request, (f) resident memory
+// idle and after a million send-reset calls.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+var (
+	emulatorBin = flag.String("emulator", "", "the built altogic-emulator")
+	bareBin     = flag.String("bare", "", "the built bench/bare")
+	duration    = flag.Duration("duration", 10*time.Second, "length of each throughput run")
+	conns       = flag.Int("connections", 32, "wrk connections")
+	sends       = flag.Int("sends", 1_000_000, "send-reset calls before the second memory reading")
+)
+
+func main() {
+	flag.Parse()
+	if *emulatorBin == "" || *bareBin == "" {
+		fail(fmt.Errorf("usage: driver --emulator BIN --bare BIN"))
+	}
+	fmt.Printf("altogic-emulator benchmark, %s, %d cores, wrk %s x %d connections\n\n",
+		time.Now().UTC().Format("2006-01-02"), numCPU(), *duration, *conns)
+
+	bare := startServer(*bareBin, "--addr", "127.0.0.1:"+freePort())
+	a := wrk(bare.url+"/", "GET", "", nil)
+	bare.stop()
+
+	emu := startEmulator()
+	idle := rss(emu.cmd.Process.Pid)
+	b := wrk(emu.url+"/_api/rest/v1/auth/send-reset?email=verified@example.com", "POST", "", map[string]string{"X-Client-Key": "bench"})
+	c := wrk(emu.url+"/_api/rest/v1/auth/signin-email", "POST", `{"email":"verified@example.com","password":"Passw0rd!"}`,
+		map[string]string{"X-Client-Key": "bench", "Content-Type": "application/json"})
+	d := flows(emu.url)
+	emu.stop()
+
+	e := startup()
+
+	emu = startEmulator()
+	idle2 := rss(emu.cmd.Process.Pid)
+	took := sendMany(emu.url, *sends)
+	after := rss(emu.cmd.Process.Pid)
+	emu.stop()
+
+	row := func(name string, v float64, unit string, ratio bool, target string) {
+		r := ""
+		if ratio {
+			r = fmt.Sprintf("%.2f", v/a)
+		}
+		fmt.Printf("%-46s %12.0f %-8s %6s   %s\n", name, v, unit, r, target)
+	}
+	fmt.Printf("%-46s %12s %-8s %6s   %s\n", "figure", "value", "unit", "x (a)", "target")
+	row("(a) bare net/http answering {}", a, "req/s", true, "reference")
+	row("(b) POST send-reset", b, "req/s", true, ">= 0.50 x (a)")
+	row("(c) POST signin-email", c, "req/s", true, ">= 0.40 x (a)")
+	row("(d) complete reset flows (5 requests each)", d, "flows/s", true, "")
+	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(e) start-up to first answered request", e, "ms", "", "< 50 ms")
+	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(f) resident memory, idle", mb(idle), "MB", "", "< 20 MB")
+	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", fmt.Sprintf("(f) resident memory after %d send-reset", *sends), mb(after), "MB", "", "< 100 MB")
+	fmt.Printf("\n(%d send-reset calls took %s, %.0f/s over %d connections; idle before them: %.1f MB)\n",
+		*sends, took.Round(time.Millisecond), float64(*sends)/took.Seconds(), *conns, mb(idle2))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+func numCPU() int {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(data), "\nprocessor") + 1
+}
+
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+	}
+}
+
+func startServer(bin string, args ...string) *server {
+	addr := args[len(args)-1]
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fail(err)
+	}
+	s := &server{cmd: cmd, url: "http://" + addr}
+	waitUp(s.url + "/")
+	return s
+}
+
+// startEmulator runs the emulator as a user would, with the default log
+// level; its log goes to /dev/null, so that no reader of it competes for
+// the CPU with the figures measured.
+func startEmulator() *server {
+	addr := "127.0.0.1:" + freePort()
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		fail(err)
+	}
+	cmd := exec.Command(*emulatorBin, "--addr", addr)
+	cmd.Stdout, cmd.Stderr = devNull, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fail(err)
+	}
+	s := &server{cmd: cmd, url: "http://" + addr}
+	waitUp(s.url + "/_emulator/health")
+	return s
+}
+
+// waitUp asks until the server answers; in a benchmark, polling is the
+// measurement.
+func waitUp(u string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(u); err == nil {
+			res.Body.Close()
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fail(fmt.Errorf("%s did not answer", u))
+}
+
+var rpsLine = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+func wrk(target, method, body string, headers map[string]string) float64 {
+	script, err := os.CreateTemp("", "wrk-*.lua")
+	if err != nil {
+		fail(err)
+	}
+	defer os.Remove(script.Name())
+	fmt.Fprintf(script, "wrk.method = %q\n", method)
+	if body != "" {
+		fmt.Fprintf(script, "wrk.body = %q\n", body)
+	}
+	for k, v := range headers {
+		fmt.Fprintf(script, "wrk.headers[%q] = %q\n", k, v)
+	}
+	script.Close()
+	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", *conns), fmt.Sprintf("-d%ds", int(duration.Seconds())),
+		"-s", script.Name(), target).CombinedOutput()
+	if err != nil {
+		fail(fmt.Errorf("wrk: %v\n%s", err, out))
+	}
+	if bytes.Contains(out, []byte("Non-2xx")) {
+		fail(fmt.Errorf("wrk saw errors against %s:\n%s", target, out))
+	}
+	m := rpsLine.FindSubmatch(out)
+	if m == nil {
+		fail(fmt.Errorf("no Requests/sec in wrk's output:\n%s", out))
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+var client = &http.Client{
+	Transport:     &http.Transport{MaxIdleConnsPerHost: 256},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+func call(method, u, body string, headers map[string]string) (*http.Response, []byte) {
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		fail(err)
+	}
+	data, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return res, data
+}
+
+// flows runs complete reset flows (send, latest, follow, reset, sign in)
+// from 16 clients, each with its own user, and answers flows per second.
+func flows(base string) float64 {
+	const clients = 16
+	key := map[string]string{"X-Client-Key": "bench", "Content-Type": "application/json"}
+	var done atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range clients {
+		env := fmt.Sprintf("%s/e:bench-%d", base, i)
+		email := fmt.Sprintf("flow%d@example.com", i)
+		call("POST", env+"/_emulator/users", fmt.Sprintf(`{"email":%q,"password":"Start-pw0","emailVerified":true}`, email), key)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ctx.Err() == nil; n++ {
+				pw := fmt.Sprintf("Pw-%d-%d", i, n)
+				call("POST", env+"/_api/rest/v1/auth/send-reset?email="+email, "", key)
+				_, data := call("GET", env+"/_emulator/inbox/emails/latest?wait=5s&to="+url.QueryEscape(email), "", nil)
+				var m struct{ Link string }
+				json.Unmarshal(data, &m)
+				res, _ := call("GET", m.Link, "", nil)
+				loc, _ := url.Parse(res.Header.Get("Location"))
+				token := loc.Query().Get("access_token")
+				if res, _ := call("POST", env+"/_api/rest/v1/auth/reset-pwd?key="+token, `{"newPassword":"`+pw+`"}`, key); res.StatusCode != 200 {
+					fail(fmt.Errorf("reset-pwd answered %d", res.StatusCode))
+				}
+				if res, _ := call("POST", env+"/_api/rest/v1/auth/signin-email", `{"email":"`+email+`","password":"`+pw+`"}`, key); res.StatusCode != 200 {
+					fail(fmt.Errorf("sign-in with the new password answered %d", res.StatusCode))
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	began := time.Now()
+	wg.Wait()
+	return float64(done.Load()) / time.Since(began).Seconds()
+}
+
+// startup answers the median time, over 7 starts, from exec to the first
+// answered request.
+func startup() float64 {
+	var ms []float64
+	for range 7 {
+		addr := "127.0.0.1:" + freePort()
+		began := time.Now()
+		cmd := exec.Command(*emulatorBin, "--addr", addr)
+		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+		if err := cmd.Start(); err != nil {
+			fail(err)
+		}
+		waitUp("http://" + addr + "/_emulator/health")
+		ms = append(ms, float64(time.Since(began).Microseconds())/1000)
+		(&server{cmd: cmd}).stop()
+	}
+	sort.Float64s(ms)
+	return ms[len(ms)/2]
+}
+
+// sendMany makes n send-reset calls over the wrk connection count.
+func sendMany(base string, n int) time.Duration {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	began := time.Now()
+	for range *conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := func() {
+				r, _ := http.NewRequest("POST", base+"/_api/rest/v1/auth/send-reset?email=verified@example.com", nil)
+				r.Header.Set("X-Client-Key", "bench")
+				res, err := client.Do(r)
+				if err != nil {
+					fail(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					fail(fmt.Errorf("send-reset answered %d", res.StatusCode))
+				}
+			}
+			for next.Add(1) <= int64(n) {
+				req()
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(began)
+}
+
+// rss reads a process's resident memory in bytes.
+func rss(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		fail(err)
+	}
+	m := regexp.MustCompile(`VmRSS:\s+([0-9]+) kB`).FindSubmatch(data)
+	if m == nil {
+		fail(fmt.Errorf("no VmRSS"))
+	}
+	kb, _ := strconv.ParseFloat(string(m[1]), 64)
+	return kb * 1024
+}
+
+func mb(b float64) float64 { return b / (1 << 20) }
