@@ -229,11 +229,12 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 	})
 }
 
-// signInLocked opens a session for u and answers {user, session}.
-func (c *call) signInLocked(u *user) userAndSession {
+// signInLocked opens a session for u and answers {user, session}, written
+// as JSON while the lock is held (no copy of the user is needed).
+func (c *call) signInLocked(u *user) encoded {
 	u.lastLoginAt = c.now
 	s := c.env.newSessionLocked(c.e.secret, u, c.r.UserAgent(), c.now)
-	return userAndSession{User: u.snapshot(), Session: s}
+	return userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024))
 }
 
 // grantKinds are the access tokens that getAuthGrant exchanges for a session.

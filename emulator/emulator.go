@@ -125,6 +125,7 @@ type (
 	created    struct{ v any }                    // 201 with a JSON body
 	redirectTo string                             // 302 to that URL
 	rawBody    struct{ contentType, body string } // 200 with that body
+	encoded    []byte                             // 200 with this JSON, already written
 	// stream writes the whole response itself (server-sent events, pages
 	// with their own headers) and answers its status.
 	stream func(w http.ResponseWriter) int
@@ -502,7 +503,14 @@ func readBody(w http.ResponseWriter, r *http.Request, op *openapi3.Operation, li
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var body []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= limit {
+		body = make([]byte, n) // the usual case: read exactly what was announced
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -597,6 +605,12 @@ func writeReply(w http.ResponseWriter, reply any) int {
 		return http.StatusFound
 	case stream:
 		return v(w)
+	case encoded:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(v)+1))
+		w.WriteHeader(http.StatusOK)
+		w.Write(append(v, '\n'))
+		return http.StatusOK
 	case rawBody:
 		w.Header().Set("Content-Type", v.contentType)
 		w.WriteHeader(http.StatusOK)

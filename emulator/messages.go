@@ -97,6 +97,16 @@ func (t template) render(u *user, token map[string]string, escape bool) string {
 // emailTemplates are the compiled subject, text and HTML of one action.
 type emailTemplates struct{ subject, text, html template }
 
+// usesUser reports whether a template reads user fields.
+func (t template) usesUser() bool {
+	for _, p := range t {
+		if p.scope == "user" {
+			return true
+		}
+	}
+	return false
+}
+
 // compileTemplates merges the fixtures' overrides into the defaults and
 // compiles them.
 func compileTemplates(f *fixtures.Fixtures) (map[string]emailTemplates, template) {
@@ -155,13 +165,21 @@ func (c *call) linkEmail(lt *linkToken, u *user) inbox.Email {
 		"email":           lt.email,
 		"expiresAt":       lt.expires.UTC().Format(time.RFC1123),
 	}
+	// The bodies are rendered when the email is first read, from a copy of
+	// the user taken now (under the environment's lock).
+	bodyUser := u
+	if t.text.usesUser() || t.html.usesUser() {
+		bodyUser = u.snapshot()
+	} else {
+		bodyUser = nil
+	}
 	return inbox.Email{
 		To: lt.email, From: senderAddress,
 		Subject: t.subject.render(u, token, false),
-		Text:    t.text.render(u, token, false),
-		HTML:    t.html.render(u, token, true),
 		Action:  lt.action, Link: link, Token: lt.key, CreatedAt: c.now, ExpiresAt: lt.expires,
-	}
+	}.WithBody(func() (string, string) {
+		return t.text.render(bodyUser, token, false), t.html.render(bodyUser, token, true)
+	})
 }
 
 // captureEmail puts m in the environment's inbox and logs its link, so a

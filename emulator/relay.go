@@ -90,7 +90,11 @@ func (r *relayer) enqueue(store *inbox.Store, m inbox.Email) {
 func (r *relayer) run() {
 	defer close(r.done)
 	for job := range r.queue {
-		r.finish(job.store, job.email, r.deliver(job.email))
+		m := job.email
+		if stored, ok := job.store.Email(m.ID); ok {
+			m = stored // with its bodies
+		}
+		r.finish(job.store, m, r.deliver(m))
 	}
 }
 

@@ -63,9 +63,7 @@ func parseSpec() (*spec, error) {
 		return nil, fmt.Errorf("openapi.yaml routes: %w", err)
 	}
 	opts := &openapi3filter.Options{
-		MultiError: true,
-		// The client key is checked before validation, with Altogic's errors.
-		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		MultiError:          true,
 		SkipSettingDefaults: true,
 	}
 	s := &spec{doc: doc, router: router, opts: opts, exact: map[string]*routers.Route{}}
@@ -84,7 +82,7 @@ func parseSpec() (*spec, error) {
 // environment prefix.
 func (s *spec) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
 	if route, ok := s.exact[r.Method+" "+r.URL.Path]; ok {
-		return route, map[string]string{}, nil
+		return route, nil, nil // no path parameters
 	}
 	return s.router.FindRoute(r)
 }

@@ -35,6 +35,33 @@ type Email struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Relay is the delivery to the SMTP relay, when one is configured.
 	Relay *RelayStatus `json:"relay,omitempty"`
+
+	// render, when set, fills Text and HTML on first read: most captured
+	// emails of a long suite are never read.
+	render func() (text, html string)
+}
+
+// WithBody answers e with its text and HTML made by render when the email
+// is first read. render must not depend on state that may change.
+func (e Email) WithBody(render func() (text, html string)) Email {
+	e.render = render
+	return e
+}
+
+// filled answers e with its text and HTML.
+func (e Email) filled() Email {
+	if e.render != nil {
+		e.Text, e.HTML = e.render()
+		e.render = nil
+	}
+	return e
+}
+
+func fillAll(list []Email) []Email {
+	for i := range list {
+		list[i] = list[i].filled()
+	}
+	return list
 }
 
 // RelayStatus is how delivery of an email to the SMTP relay went.
@@ -150,7 +177,10 @@ func (s *Store) AddEmail(e Email) Email {
 	s.mu.Lock()
 	s.emails.Add(e)
 	s.notifyLocked()
-	s.publishLocked(Event{Kind: "email", Email: &e})
+	if len(s.subscribers) > 0 {
+		full := e.filled()
+		s.publishLocked(Event{Kind: "email", Email: &full})
+	}
 	s.mu.Unlock()
 	return e
 }
@@ -177,8 +207,9 @@ func (s *Store) notifyLocked() {
 // Emails answers the matching emails, newest first.
 func (s *Store) Emails(f Filter) []Email {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return newestFirst(s.emails, f)
+	list := newestFirst(s.emails, f)
+	s.mu.Unlock()
+	return fillAll(list)
 }
 
 // SMS answers the matching SMS messages, newest first.
@@ -202,8 +233,9 @@ func newestFirst[T message](list *ring.Ring[T], f Filter) []T {
 // Email answers the email with that id.
 func (s *Store) Email(id string) (Email, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return byID(s.emails, id)
+	e, ok := byID(s.emails, id)
+	s.mu.Unlock()
+	return e.filled(), ok
 }
 
 // SMSByID answers the SMS with that id.
@@ -226,7 +258,8 @@ func byID[T message](list *ring.Ring[T], id string) (found T, ok bool) {
 // LatestEmail answers the newest matching email. When there is none it waits
 // up to wait for one to arrive, or until ctx ends.
 func (s *Store) LatestEmail(ctx context.Context, f Filter, wait time.Duration) (Email, bool) {
-	return latest(ctx, s, s.emails, f, wait)
+	e, ok := latest(ctx, s, s.emails, f, wait)
+	return e.filled(), ok
 }
 
 // LatestSMS answers the newest matching SMS, waiting as LatestEmail does.
@@ -293,7 +326,7 @@ func (s *Store) SetRelay(id string, st RelayStatus) Email {
 			out = e
 		}
 	}
-	return out
+	return out.filled()
 }
 
 // DeleteEmail removes the email with that id and reports whether it was
@@ -324,8 +357,9 @@ func (s *Store) ClearEmails() {
 // All answers every email and SMS, oldest first, for a state snapshot.
 func (s *Store) All() ([]Email, []SMS) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.emails.All(), s.sms.All()
+	emails, sms := s.emails.All(), s.sms.All()
+	s.mu.Unlock()
+	return fillAll(emails), sms
 }
 
 // Restore replaces the store's messages (oldest first), as All answered them.
