@@ -3,7 +3,7 @@
 # missing: the npm packages of e2e/ (the official altogic client, the mailhog
 # client, playwright-core), Mailpit (for the SMTP relay test) and Debian's
 # Chromium (for the inbox page test, installed with apt-get when run as
-# root). Then gofmt, go vet, go test -race over every package, and a short
+# root). Then gofmt, go vet, staticcheck, go test -race over every package, and a short
 # run of each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,12 +27,13 @@ if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-echo "== gofmt and go vet"
+echo "== gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
 fi
 go vet ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== go test -race ./..."
 mkdir -p artifacts

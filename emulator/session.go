@@ -89,36 +89,53 @@ type uaRule struct {
 	family string
 }
 
+// uaSource is a rule before compilation: a pattern whose three groups are
+// major, minor and patch.
+type uaSource struct{ pattern, family string }
+
 // The browsers, in the order they must be tried: Edge and Opera also say
 // Chrome, Chrome also says Safari.
-var browserRules = []uaRule{
-	{regexp.MustCompile(`Edg(?:e|A|iOS)?/(\d+)(?:\.(\d+))?(?:\.(\d+))?`), "Edge"},
-	{regexp.MustCompile(`OPR/(\d+)(?:\.(\d+))?(?:\.(\d+))?`), "Opera"},
-	{regexp.MustCompile(`HeadlessChrome/(\d+)(?:\.(\d+))?(?:\.(\d+))?`), "HeadlessChrome"},
-	{regexp.MustCompile(`(?:Chrome|CriOS)/(\d+)(?:\.(\d+))?(?:\.(\d+))?`), "Chrome"},
-	{regexp.MustCompile(`(?:Firefox|FxiOS)/(\d+)(?:\.(\d+))?(?:\.(\d+))?`), "Firefox"},
-	{regexp.MustCompile(`Version/(\d+)(?:\.(\d+))?(?:\.(\d+))?.*Safari/`), "Safari"},
-	{regexp.MustCompile(`Dart/(\d+)(?:\.(\d+))?(?:\.(\d+))?`), "Dart"},
-	{regexp.MustCompile(`node-fetch(?:/(\d+))?(?:\.(\d+))?(?:\.(\d+))?`), "node-fetch"},
-	{regexp.MustCompile(`^node(?:/(\d+))?(?:\.(\d+))?(?:\.(\d+))?`), "Node"},
-	{regexp.MustCompile(`curl/(\d+)(?:\.(\d+))?(?:\.(\d+))?`), "curl"},
-	{regexp.MustCompile(`Go-http-client/(\d+)(?:\.(\d+))?()`), "Go-http-client"},
+var browserRules = []uaSource{
+	{`Edg(?:e|A|iOS)?/(\d+)(?:\.(\d+))?(?:\.(\d+))?`, "Edge"},
+	{`OPR/(\d+)(?:\.(\d+))?(?:\.(\d+))?`, "Opera"},
+	{`HeadlessChrome/(\d+)(?:\.(\d+))?(?:\.(\d+))?`, "HeadlessChrome"},
+	{`(?:Chrome|CriOS)/(\d+)(?:\.(\d+))?(?:\.(\d+))?`, "Chrome"},
+	{`(?:Firefox|FxiOS)/(\d+)(?:\.(\d+))?(?:\.(\d+))?`, "Firefox"},
+	{`Version/(\d+)(?:\.(\d+))?(?:\.(\d+))?.*Safari/`, "Safari"},
+	{`Dart/(\d+)(?:\.(\d+))?(?:\.(\d+))?`, "Dart"},
+	{`node-fetch(?:/(\d+))?(?:\.(\d+))?(?:\.(\d+))?`, "node-fetch"},
+	{`^node(?:/(\d+))?(?:\.(\d+))?(?:\.(\d+))?`, "Node"},
+	{`curl/(\d+)(?:\.(\d+))?(?:\.(\d+))?`, "curl"},
+	{`Go-http-client/(\d+)(?:\.(\d+))?()`, "Go-http-client"},
 }
 
-var osRules = []uaRule{
-	{regexp.MustCompile(`Windows NT (\d+)(?:\.(\d+))?()`), "Windows"},
-	{regexp.MustCompile(`(?:iPhone|CPU) OS (\d+)(?:_(\d+))?(?:_(\d+))?`), "iOS"},
-	{regexp.MustCompile(`Mac OS X (\d+)(?:[_.](\d+))?(?:[_.](\d+))?`), "Mac OS X"},
-	{regexp.MustCompile(`Android (\d+)(?:\.(\d+))?(?:\.(\d+))?`), "Android"},
-	{regexp.MustCompile(`CrOS \S+ (\d+)(?:\.(\d+))?(?:\.(\d+))?`), "Chrome OS"},
-	{regexp.MustCompile(`Ubuntu()()()`), "Ubuntu"},
-	{regexp.MustCompile(`Linux()()()`), "Linux"},
+var osRules = []uaSource{
+	{`Windows NT (\d+)(?:\.(\d+))?()`, "Windows"},
+	{`(?:iPhone|CPU) OS (\d+)(?:_(\d+))?(?:_(\d+))?`, "iOS"},
+	{`Mac OS X (\d+)(?:[_.](\d+))?(?:[_.](\d+))?`, "Mac OS X"},
+	{`Android (\d+)(?:\.(\d+))?(?:\.(\d+))?`, "Android"},
+	{`CrOS \S+ (\d+)(?:\.(\d+))?(?:\.(\d+))?`, "Chrome OS"},
+	{`Ubuntu()()()`, "Ubuntu"},
+	{`Linux()()()`, "Linux"},
 }
 
-var deviceRules = []uaRule{
-	{regexp.MustCompile(`iPhone()()()`), "iPhone"},
-	{regexp.MustCompile(`iPad()()()`), "iPad"},
-	{regexp.MustCompile(`Macintosh()()()`), "Mac"},
+var deviceRules = []uaSource{
+	{`iPhone()()()`, "iPhone"},
+	{`iPad()()()`, "iPad"},
+	{`Macintosh()()()`, "Mac"},
+}
+
+// uaRules compiles the rules on first use, keeping start-up short.
+var uaRules = sync.OnceValue(func() [3][]uaRule {
+	return [3][]uaRule{compileRules(browserRules), compileRules(deviceRules), compileRules(osRules)}
+})
+
+func compileRules(src []uaSource) []uaRule {
+	out := make([]uaRule, len(src))
+	for i, s := range src {
+		out[i] = uaRule{re: regexp.MustCompile(s.pattern), family: s.family}
+	}
+	return out
 }
 
 func match(rules []uaRule, s string) version {
@@ -164,10 +181,11 @@ func parseUserAgent(h string) userAgent {
 }
 
 func parseUserAgentUncached(h string) userAgent {
-	b := match(browserRules, h)
-	d := match(deviceRules, h)
+	rules := uaRules()
+	b := match(rules[0], h)
+	d := match(rules[1], h)
 	d.Major, d.Minor, d.Patch = "0", "0", "0"
-	return userAgent{Family: b.Family, Major: b.Major, Minor: b.Minor, Patch: b.Patch, Device: d, OS: match(osRules, h)}
+	return userAgent{Family: b.Family, Major: b.Major, Minor: b.Minor, Patch: b.Patch, Device: d, OS: match(rules[2], h)}
 }
 
 // sortSessions orders sessions oldest first.
