@@ -559,3 +559,12 @@ func TestSIGTERMWithTheBuiltBinary(t *testing.T) {
 		t.Fatalf("the held-open wait got %d", code)
 	}
 }
+
+func TestExportToAnUnwritablePlaceFailsLoudly(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "state.json")
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--export-on-exit", missing, "--coverage-out", missing + ".cov"}, nil)
+	err := s.stop()
+	if err == nil || !strings.Contains(err.Error(), "write "+missing) || !strings.Contains(err.Error(), "write "+missing+".cov") {
+		t.Fatalf("stop: %v", err)
+	}
+}
