@@ -138,10 +138,10 @@ func (e *Emulator) createUser(c *call) (any, error) {
 		fe.phone("phone", "body", fu.Phone)
 	}
 	fe.present("password", "body", fu.Password)
-	if fu.SMSCode != "" && (fu.Phone == "" || !fixtures.SMSCodePattern.MatchString(fu.SMSCode)) {
+	if fu.SMSCode != "" && (fu.Phone == "" || !fixtures.ValidSMSCode(fu.SMSCode)) {
 		fe.add("smsCode", "body", "'smsCode' must be six digits, for a user with a phone.")
 	}
-	if fu.ID != "" && !objectIDPattern(fu.ID) {
+	if fu.ID != "" && !fixtures.ValidObjectID(fu.ID) {
 		fe.add("_id", "body", "'_id' must be 24 lowercase hex digits.")
 	}
 	if err := fe.err(); err != nil {
@@ -163,18 +163,6 @@ func (e *Emulator) createUser(c *call) (any, error) {
 		u := en.newUserLocked(fu.ID, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), c.now)
 		return created{u.snapshot()}, nil
 	})
-}
-
-func objectIDPattern(s string) bool {
-	if len(s) != 24 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return false
-		}
-	}
-	return true
 }
 
 func (e *Emulator) getConfig(c *call) (any, error) {

@@ -458,7 +458,7 @@ func splitEnv(path string) (envID, prefix, rest string, err error) {
 		return DefaultEnvironment, "", path, nil
 	}
 	id, rest, _ := strings.Cut(path[len("/e:"):], "/")
-	if !fixtures.EnvIDPattern.MatchString(id) {
+	if !fixtures.ValidEnvID(id) {
 		return "", "", "", newError(http.StatusBadRequest, codeInvalidEnvironment,
 			fmt.Sprintf("The environment id in '/e:%s' is not valid: use 1 to 64 letters, digits, '.', '_' or '-'.", truncate(id, 80)))
 	}

@@ -21,7 +21,7 @@ func (f *fieldErrors) email(param, location, v string) {
 	switch {
 	case v == "":
 		f.add(param, location, requiredMessage(param))
-	case !fixtures.EmailPattern.MatchString(v) || len(v) > 254:
+	case !fixtures.ValidEmail(v) || len(v) > 254:
 		f.add(param, location, msgBadEmailFormat)
 	}
 }
@@ -30,7 +30,7 @@ func (f *fieldErrors) phone(param, location, v string) {
 	switch {
 	case v == "":
 		f.add(param, location, requiredMessage(param))
-	case !fixtures.PhonePattern.MatchString(v):
+	case !fixtures.ValidPhone(v):
 		f.add(param, location, msgBadPhoneFormat)
 	}
 }

@@ -61,7 +61,7 @@ type piece struct {
 func compileTemplate(tpl string) template {
 	var t template
 	last := 0
-	for _, m := range fixtures.Placeholder.FindAllStringSubmatchIndex(tpl, -1) {
+	for _, m := range fixtures.Placeholder().FindAllStringSubmatchIndex(tpl, -1) {
 		if m[0] > last {
 			t = append(t, piece{text: tpl[last:m[0]]})
 		}

@@ -152,7 +152,7 @@ func (en *env) importLocked(st EnvState) error {
 		salt, err1 := hex.DecodeString(us.PasswordSalt)
 		hash, err2 := hex.DecodeString(us.PasswordHash)
 		switch {
-		case !objectIDPattern(us.ID):
+		case !fixtures.ValidObjectID(us.ID):
 			return fmt.Errorf("users[%d]: _id %q is not 24 lowercase hex digits", i, us.ID)
 		case users[us.ID] != nil:
 			return fmt.Errorf("users[%d]: duplicate _id %q", i, us.ID)
@@ -249,7 +249,7 @@ func (e *Emulator) Import(snap Snapshot) error {
 		return fmt.Errorf("the snapshot's version is %d; this emulator reads version %d", snap.Version, snapshotVersion)
 	}
 	for id, st := range snap.Environments {
-		if !fixtures.EnvIDPattern.MatchString(id) {
+		if !fixtures.ValidEnvID(id) {
 			return fmt.Errorf("environment id %q is not valid", id)
 		}
 		en, err := e.environment(id)
