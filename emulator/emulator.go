@@ -194,6 +194,7 @@ func New(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	e.emails, e.sms = compileTemplates(e.fixtures)
+	e.coverage = newCoverage(e.spec.operationIDs())
 	e.ops = e.routes()
 	for _, id := range e.spec.operationIDs() {
 		if _, ok := e.ops[id]; !ok {
@@ -525,9 +526,11 @@ func readBody(w http.ResponseWriter, r *http.Request, op *openapi3.Operation, li
 		// No body, or one the operation ignores (as Altogic ignores them).
 		return nil, nil
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, newError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, msgUnsupportedMediaType)
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" && !strings.HasPrefix(ct, "application/json;") {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, newError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, msgUnsupportedMediaType)
+		}
 	}
 	if !utf8.Valid(body) {
 		return nil, newError(http.StatusBadRequest, codeBodySyntax, msgBodySyntax+" It is not valid UTF-8.")

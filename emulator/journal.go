@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/internal/ring"
@@ -105,21 +106,37 @@ func (e *Emulator) listRequests(c *call) (any, error) {
 }
 
 // coverage counts the calls of each operation by status.
+// coverage counts the calls of each operation by status, without a lock:
+// one counter per operation and status, made when the emulator starts.
 type coverage struct {
-	mu    sync.Mutex
-	calls map[string]map[int]int
+	calls map[string]*[600]atomic.Int64 // by operationId, then status
+}
+
+func newCoverage(operationIDs []string) coverage {
+	cv := coverage{calls: make(map[string]*[600]atomic.Int64, len(operationIDs))}
+	for _, id := range operationIDs {
+		cv.calls[id] = new([600]atomic.Int64)
+	}
+	return cv
 }
 
 func (cv *coverage) add(op string, status int) {
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	if cv.calls == nil {
-		cv.calls = map[string]map[int]int{}
+	if c := cv.calls[op]; c != nil && status >= 0 && status < len(c) {
+		c[status].Add(1)
 	}
-	if cv.calls[op] == nil {
-		cv.calls[op] = map[int]int{}
+}
+
+// counts answers the calls of op by status.
+func (cv *coverage) counts(op string) map[int]int {
+	out := map[int]int{}
+	if c := cv.calls[op]; c != nil {
+		for status := range c {
+			if n := c[status].Load(); n > 0 {
+				out[status] = int(n)
+			}
+		}
 	}
-	cv.calls[op][status]++
+	return out
 }
 
 // CoverageReport says, for every operation of openapi.yaml, how many calls
@@ -157,8 +174,6 @@ type CoverageTotals struct {
 // Coverage answers the coverage report of every request so far, across all
 // environments.
 func (e *Emulator) Coverage() CoverageReport {
-	e.coverage.mu.Lock()
-	defer e.coverage.mu.Unlock()
 	rep := CoverageReport{Operations: []OperationCoverage{}, UnexercisedOperations: []string{}, UnexercisedResponses: []string{}}
 	for path, item := range e.spec.doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -174,7 +189,7 @@ func (e *Emulator) Coverage() CoverageReport {
 				}
 			}
 			sort.Strings(oc.Documented)
-			for status, n := range e.coverage.calls[op.OperationID] {
+			for status, n := range e.coverage.counts(op.OperationID) {
 				code := strconv.Itoa(status)
 				oc.Statuses[code] = n
 				oc.Calls += n

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -153,30 +154,27 @@ func match(rules []uaRule, s string) version {
 	return other()
 }
 
-// uaCache remembers parsed User-Agent headers: a test suite sends the same
-// few thousands of times. It is emptied when it grows past uaCacheSize.
+// uaCache remembers parsed User-Agent headers, since a test suite sends the
+// same few thousands of times; reads take no lock. It starts afresh once it
+// holds uaCacheSize entries.
 var uaCache struct {
-	sync.Mutex
-	m map[string]userAgent
+	m    sync.Map // header -> userAgent
+	size atomic.Int64
 }
 
 const uaCacheSize = 1024
 
 // parseUserAgent derives the session's userAgent from the request header.
 func parseUserAgent(h string) userAgent {
-	uaCache.Lock()
-	ua, ok := uaCache.m[h]
-	uaCache.Unlock()
-	if ok {
-		return ua
+	if ua, ok := uaCache.m.Load(h); ok {
+		return ua.(userAgent)
 	}
-	ua = parseUserAgentUncached(h)
-	uaCache.Lock()
-	if uaCache.m == nil || len(uaCache.m) >= uaCacheSize {
-		uaCache.m = map[string]userAgent{}
+	ua := parseUserAgentUncached(h)
+	if uaCache.size.Add(1) > uaCacheSize {
+		uaCache.m.Clear()
+		uaCache.size.Store(1)
 	}
-	uaCache.m[h] = ua
-	uaCache.Unlock()
+	uaCache.m.Store(h, ua)
 	return ua
 }
 
