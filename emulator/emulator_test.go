@@ -301,4 +301,7 @@ func TestSpecIsValid(t *testing.T) {
 	if err := s.doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi.yaml is not valid: %v", err)
 	}
+	if _, err := s.router(); err != nil {
+		t.Fatalf("openapi.yaml routes: %v", err)
+	}
 }

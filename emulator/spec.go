@@ -29,8 +29,10 @@ var specYAML []byte
 func SpecYAML() []byte { return append([]byte(nil), specYAML...) }
 
 type spec struct {
-	doc    *openapi3.T
-	router routers.Router
+	doc *openapi3.T
+	// router matches the paths with parameters, and tells an unknown path
+	// from a wrong method; it is built on first use.
+	router func() (routers.Router, error)
 	opts   *openapi3filter.Options
 	// exact holds the routes of paths without parameters, by
 	// "METHOD /path": most requests skip the router's regular expressions.
@@ -58,10 +60,7 @@ func parseSpec() (*spec, error) {
 	}
 	// The embedded document is checked with doc.Validate by the tests
 	// (TestSpecIsValid), not at every start: start-up time is a feature.
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml routes: %w", err)
-	}
+	router := sync.OnceValues(func() (routers.Router, error) { return gorillamux.NewRouter(doc) })
 	opts := &openapi3filter.Options{
 		MultiError:          true,
 		SkipSettingDefaults: true,
@@ -84,7 +83,11 @@ func (s *spec) findRoute(r *http.Request) (*routers.Route, map[string]string, er
 	if route, ok := s.exact[r.Method+" "+r.URL.Path]; ok {
 		return route, nil, nil // no path parameters
 	}
-	return s.router.FindRoute(r)
+	router, err := s.router()
+	if err != nil {
+		return nil, nil, fmt.Errorf("openapi.yaml routes: %w", err)
+	}
+	return router.FindRoute(r)
 }
 
 func (s *spec) operationIDs() []string {
