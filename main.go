@@ -34,13 +34,14 @@ import (
 )
 
 func main() {
-	emulator.Preload() // meanwhile: flags, fixtures, the listener
 	if os.Getenv("GOGC") == "" {
 		// The live heap is small (tens of MB at most, every store being
 		// bounded) and requests allocate briskly: collecting at 4x the live
-		// heap rather than 2x halves the time spent in the collector.
+		// heap rather than 2x halves the time spent in the collector. (Set
+		// before Preload, which pauses the collector and then restores this.)
 		debug.SetGCPercent(300)
 	}
+	emulator.Preload() // meanwhile: flags, fixtures, the listener
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
