@@ -312,6 +312,7 @@ type call struct {
 	body   []byte
 	prefix string // "" or "/e:{envId}"
 	params map[string]string
+	values url.Values // the parsed query, once asked for
 	now    time.Time
 	// dropMessages is set by a dropMessage fault: the call succeeds but
 	// captures no email or SMS.
@@ -319,7 +320,13 @@ type call struct {
 }
 
 // query answers a query parameter as Go decodes it.
-func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
+// The query is parsed once per call, not at each lookup.
+func (c *call) query(name string) string {
+	if c.values == nil {
+		c.values = c.r.URL.Query()
+	}
+	return c.values.Get(name)
+}
 
 // decode reads the JSON body, already checked by validation, into v.
 func (c *call) decode(v any) error {

@@ -246,16 +246,19 @@ func (r resp) wantError(t *testing.T, status int, code, message string) {
 // latestEmail reads the newest email to addr from the inbox API.
 func (h *harness) latestEmail(envPrefix, to, action string) inbox.Email {
 	h.t.Helper()
-	var m inbox.Email
-	h.do("GET", envPrefix+"/_emulator/inbox/emails/latest?to="+url.QueryEscape(to)+"&action="+action, nil, nil).
-		wantStatus(h.t, 200).json(h.t, &m)
-	return m
+	return latestMessage[inbox.Email](h, envPrefix, "emails", to, action)
 }
 
+// latestSMS reads the newest SMS to a phone from the inbox API.
 func (h *harness) latestSMS(envPrefix, to, action string) inbox.SMS {
 	h.t.Helper()
-	var m inbox.SMS
-	h.do("GET", envPrefix+"/_emulator/inbox/sms/latest?to="+url.QueryEscape(to)+"&action="+action, nil, nil).
+	return latestMessage[inbox.SMS](h, envPrefix, "sms", to, action)
+}
+
+func latestMessage[T any](h *harness, envPrefix, kind, to, action string) T {
+	h.t.Helper()
+	var m T
+	h.do("GET", envPrefix+"/_emulator/inbox/"+kind+"/latest?to="+url.QueryEscape(to)+"&action="+action, nil, nil).
 		wantStatus(h.t, 200).json(h.t, &m)
 	return m
 }
