@@ -294,10 +294,7 @@ func TestUnknownErrorsStillSpeakTheEnvelope(t *testing.T) {
 }
 
 func TestSpecIsValid(t *testing.T) {
-	s, err := loadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := loadSpec()
 	if err := s.doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi.yaml is not valid: %v", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 // emulator package works as a library on its own.
 //
 //go:generate cp ../openapi.yaml openapi.yaml
+//go:generate go run gen_spec.go
 //go:embed openapi.yaml
 var specYAML []byte
 
@@ -39,27 +39,22 @@ type spec struct {
 	exact map[string]*routers.Route
 }
 
-// sharedSpec loads openapi.yaml once per process: every Emulator uses the
-// same read-only document, router and options.
-var sharedSpec = sync.OnceValues(parseSpec)
+// sharedSpec builds openapi.yaml's document once per process: every
+// Emulator uses the same read-only document, router and options.
+var sharedSpec = sync.OnceValue(func() *spec { return newSpec(specDocument()) })
 
-// Preload starts loading openapi.yaml in the background, so that a program
-// can do its other start-up work meanwhile; New waits for it.
+// Preload starts building openapi.yaml's document in the background, so
+// that a program can do its other start-up work meanwhile; New waits for it.
 func Preload() { go sharedSpec() }
 
-func loadSpec() (*spec, error) { return sharedSpec() }
+func loadSpec() *spec { return sharedSpec() }
 
-func parseSpec() (*spec, error) {
-	// Loading the spec allocates a lot at once; collecting garbage during it
-	// only slows start-up down.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(specYAML)
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
-	// The embedded document is checked with doc.Validate by the tests
-	// (TestSpecIsValid), not at every start: start-up time is a feature.
+// newSpec readies a document for routing and validation. The document
+// comes from spec_gen.go, which builds what kin-openapi's loader makes of
+// openapi.yaml (a test checks the two are the same) without parsing YAML at
+// every start: start-up time is a feature. The tests also check the
+// document with doc.Validate (TestSpecIsValid).
+func newSpec(doc *openapi3.T) *spec {
 	router := sync.OnceValues(func() (routers.Router, error) { return gorillamux.NewRouter(doc) })
 	opts := &openapi3filter.Options{
 		MultiError:          true,
@@ -74,7 +69,7 @@ func parseSpec() (*spec, error) {
 			s.exact[method+" "+path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 		}
 	}
-	return s, nil
+	return s
 }
 
 // findRoute answers the operation of a request whose path has no
