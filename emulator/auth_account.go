@@ -278,7 +278,7 @@ func (c *call) sessionLocked() (*session, *user, error) {
 	if token == "" {
 		return nil, nil, newError(http.StatusUnauthorized, codeMissingSession, msgMissingSession)
 	}
-	s := c.env.sessions[token]
+	s, _ := c.env.sessions.get(token)
 	if s == nil {
 		if validSessionJWT(c.e.secret, token) {
 			return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgSessionGone)
@@ -286,7 +286,7 @@ func (c *call) sessionLocked() (*session, *user, error) {
 		return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgBadSessionJWT)
 	}
 	if s.expiredAt(c.now) {
-		delete(c.env.sessions, s.token)
+		c.env.sessions.remove(s.token)
 		return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgSessionGone)
 	}
 	u := c.env.users[s.userID]
@@ -314,10 +314,10 @@ func (e *Emulator) signOut(c *call) (any, error) {
 		en := c.env
 		token := strings.TrimSpace(b.Token)
 		if token == "" || token == cur.token {
-			delete(en.sessions, cur.token)
+			en.sessions.remove(cur.token)
 			return emptyOK{}, nil
 		}
-		target := en.sessions[token]
+		target, _ := en.sessions.get(token)
 		switch {
 		case target == nil && !validSessionJWT(e.secret, token):
 			return nil, newError(http.StatusNotFound, codeInvalidSession, msgSignOutMalformed)
@@ -326,7 +326,7 @@ func (e *Emulator) signOut(c *call) (any, error) {
 		case target.userID != cur.userID:
 			return nil, newError(http.StatusForbidden, codeInvalidSession, msgSignOutForeign)
 		}
-		delete(en.sessions, token)
+		en.sessions.remove(token)
 		return emptyOK{}, nil
 	})
 }

@@ -21,7 +21,7 @@ func (c *call) withSession(fn func(*session, *user) (any, error)) (any, error) {
 func (e *Emulator) signOutAll(c *call) (any, error) {
 	return c.withSession(func(_ *session, u *user) (any, error) {
 		for _, s := range c.env.userSessionsLocked(u.id, c.now) {
-			delete(c.env.sessions, s.token)
+			c.env.sessions.remove(s.token)
 		}
 		return emptyOK{}, nil
 	})
@@ -33,7 +33,7 @@ func (e *Emulator) signOutAllExceptCurrent(c *call) (any, error) {
 	return c.withSession(func(cur *session, u *user) (any, error) {
 		for _, s := range c.env.userSessionsLocked(u.id, c.now) {
 			if s != cur {
-				delete(c.env.sessions, s.token)
+				c.env.sessions.remove(s.token)
 			}
 		}
 		return emptyOK{}, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -117,9 +118,9 @@ func (en *env) exportLocked() EnvState {
 		})
 	}
 	sort.Slice(st.Users, func(i, j int) bool { return st.Users[i].ID < st.Users[j].ID })
-	for _, s := range en.sessions {
+	en.sessions.each(func(s *session) {
 		st.Sessions = append(st.Sessions, SessionState{UserID: s.userID, Token: s.token, Created: s.created, UserAgent: s.userAgent, Expires: s.expires})
-	}
+	})
 	sort.Slice(st.Sessions, func(i, j int) bool { return st.Sessions[i].Token < st.Sessions[j].Token })
 	en.links.each(func(l *linkToken) {
 		st.Links = append(st.Links, LinkState{Key: l.key, Action: l.action, UserID: l.userID, Email: l.email, Expires: l.expires, Used: l.used})
@@ -185,13 +186,14 @@ func (en *env) importLocked(st EnvState) error {
 	}
 	en.settings = st.Settings
 	en.users, en.byEmail, en.byPhone = users, byEmail, byPhone
-	en.sessions = map[string]*session{}
-	for _, s := range st.Sessions {
-		en.sessions[s.Token] = &session{userID: s.UserID, token: s.Token, created: s.Created, userAgent: s.UserAgent, expires: s.Expires}
-	}
-	// Stored in their exported order (oldest first), with no trimming for
-	// expiry: a snapshot keeps what it has.
+	// Stored oldest first, with no trimming for expiry: a snapshot keeps
+	// what it has (up to the token limit).
 	en.resetTokensLocked()
+	sessions := slices.Clone(st.Sessions)
+	slices.SortStableFunc(sessions, func(a, b SessionState) int { return a.Created.Compare(b.Created) })
+	for _, s := range sessions {
+		en.sessions.put(s.Token, &session{userID: s.UserID, token: s.Token, created: s.Created, userAgent: s.UserAgent, expires: s.Expires}, time.Time{})
+	}
 	for _, l := range st.Links {
 		en.links.put(l.Key, &linkToken{key: l.Key, action: l.Action, userID: l.UserID, email: l.Email, expires: l.Expires, used: l.Used}, time.Time{})
 	}

@@ -28,11 +28,11 @@ type env struct {
 	users    map[string]*user // by _id
 	byEmail  map[string]string
 	byPhone  map[string]string
-	sessions map[string]*session // by token
+	sessions *tokenStore[*session] // by token
 	links    *tokenStore[*linkToken]
 	access   *tokenStore[*accessToken]
 	codes    *tokenStore[*smsCode] // by phone + " " + code
-	// tokenLimit bounds each of links, access and codes.
+	// tokenLimit bounds each of sessions, links, access and codes.
 	tokenLimit int
 	faults     []*fault
 }
@@ -71,8 +71,9 @@ func newEnv(id string, inboxLimit, tokenLimit int) *env {
 	return &env{id: id, inbox: inbox.New(inboxLimit), journal: newJournal(), tokenLimit: tokenLimit}
 }
 
-// resetTokensLocked empties the links, access tokens and codes.
+// resetTokensLocked empties the sessions, links, access tokens and codes.
 func (en *env) resetTokensLocked() {
+	en.sessions = newTokenStore[*session](en.tokenLimit)
 	en.links = newTokenStore[*linkToken](en.tokenLimit)
 	en.access = newTokenStore[*accessToken](en.tokenLimit)
 	en.codes = newTokenStore[*smsCode](en.tokenLimit)
@@ -84,7 +85,6 @@ func (en *env) loadLocked(f *fixtures.Fixtures, now time.Time) {
 	en.users = map[string]*user{}
 	en.byEmail = map[string]string{}
 	en.byPhone = map[string]string{}
-	en.sessions = map[string]*session{}
 	en.resetTokensLocked()
 	en.faults = nil
 	for i, fu := range f.Users {
@@ -184,18 +184,18 @@ func (en *env) newSessionLocked(secret []byte, u *user, ua string, now time.Time
 	if ttl := time.Duration(en.settings.SessionTTL); ttl > 0 {
 		s.expires = now.Add(ttl)
 	}
-	en.sessions[s.token] = s
+	en.sessions.put(s.token, s, now)
 	return s
 }
 
 // userSessionsLocked answers the live sessions of a user, oldest first.
 func (en *env) userSessionsLocked(userID string, now time.Time) []*session {
 	var out []*session
-	for _, s := range en.sessions {
+	en.sessions.each(func(s *session) {
 		if s.userID == userID && !s.expiredAt(now) {
 			out = append(out, s)
 		}
-	}
+	})
 	sortSessions(out)
 	return out
 }

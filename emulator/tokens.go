@@ -2,8 +2,8 @@ package emulator
 
 import "time"
 
-// tokenStore holds one kind of token (links, access tokens, SMS codes) of
-// an environment. It keeps at most limit of them, dropping the oldest, and
+// tokenStore holds one kind of token (links, access tokens, SMS codes,
+// sessions) of an environment. It keeps at most limit of them, dropping the oldest, and
 // drops expired ones from the oldest end as new ones arrive, so a suite
 // that sends a million emails holds a bounded number of tokens. A dropped
 // token answers as unknown: a link then redirects as expired.
@@ -46,6 +46,30 @@ func (s *tokenStore[V]) put(key string, v V, now time.Time) {
 		s.order = append(s.order[:0:0], s.order[s.head:]...)
 		s.head = 0
 	}
+	s.compact()
+}
+
+// remove drops key (a session signed out). Its place in the order is
+// cleared later, by compact: a key is never stored again once removed.
+func (s *tokenStore[V]) remove(key string) {
+	delete(s.m, key)
+	s.compact()
+}
+
+// compact drops the removed keys from the order once they outnumber the
+// live ones, so that a long-lived token at the front cannot hold the keys
+// of every token removed after it.
+func (s *tokenStore[V]) compact() {
+	if len(s.order)-s.head <= 2*len(s.m)+1024 {
+		return
+	}
+	live := make([]string, 0, len(s.m))
+	for _, k := range s.order[s.head:] {
+		if _, ok := s.m[k]; ok {
+			live = append(live, k)
+		}
+	}
+	s.order, s.head = live, 0
 }
 
 func (s *tokenStore[V]) len() int { return len(s.m) }
@@ -62,3 +86,13 @@ func (s *tokenStore[V]) each(fn func(V)) {
 func (t *linkToken) deadline() time.Time   { return t.expires }
 func (t *accessToken) deadline() time.Time { return t.expires }
 func (t *smsCode) deadline() time.Time     { return t.expires }
+
+// never is the deadline of a session without an expiry.
+var never = time.Unix(1<<62, 0)
+
+func (s *session) deadline() time.Time {
+	if s.expires.IsZero() {
+		return never
+	}
+	return s.expires
+}
