@@ -190,6 +190,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes: 4 << 20,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	silent := silentConns{log: logger}
+	srv.ConnState = silent.track
 	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/inbox/emails",
 		emulator.Version, baseURL, em.UserCount(), publicURL),
 		"url", baseURL, "users", em.UserCount(), "fixtures", fxName, "inbox", publicURL+"/_emulator/inbox/emails")
@@ -210,6 +212,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	// Held-open waits end at once; requests in flight finish (within 5s).
 	em.EndWaits()
+	go func() {
+		// Shutdown closes idle connections, but waits for ones that
+		// have not sent a byte yet (a browser's preconnection, say) as
+		// if a request were coming: none is, so they are closed too.
+		for {
+			silent.closeAll()
+			select {
+			case <-shutdownCtx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
 	shutdownErr := srv.Shutdown(shutdownCtx)
 	// The files are written even when shutdown timed out: the state is in
 	// memory either way.
@@ -359,5 +374,35 @@ func (l *logWriter) flushLocked() {
 	if l.timer != nil {
 		l.timer.Stop()
 		l.timer = nil
+	}
+}
+
+// silentConns tracks the connections on which no request has begun.
+type silentConns struct {
+	log   *slog.Logger
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (s *silentConns) track(c net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if state == http.StateNew {
+		s.log.Debug("connection opened", "remote", c.RemoteAddr().String())
+		if s.conns == nil {
+			s.conns = map[net.Conn]struct{}{}
+		}
+		s.conns[c] = struct{}{}
+	} else {
+		delete(s.conns, c)
+	}
+}
+
+func (s *silentConns) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+		delete(s.conns, c)
 	}
 }

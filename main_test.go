@@ -536,6 +536,14 @@ func TestSIGTERMWithTheBuiltBinary(t *testing.T) {
 		waited <- res.StatusCode
 	}()
 	await("waiting for SMS")
+	// A connection that never sends a byte, as a browser's preconnection:
+	// net/http's Shutdown would wait 5s for its request.
+	silent, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	await("connection opened")
 
 	began := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
