@@ -44,8 +44,9 @@ func main() {
 
 	// Start-up first, on a machine no earlier run has warmed or loaded; the
 	// bare server's start-up is the floor this machine allows.
-	e := startup(*emulatorBin, "/_emulator/health")
-	e0 := startup(*bareBin, "/")
+	e := startup(*emulatorBin, get("/_emulator/health"))
+	eAPI := startup(*emulatorBin, sendReset)
+	e0 := startup(*bareBin, get("/"))
 
 	bare := startServer(*bareBin, "--addr", "127.0.0.1:"+freePort())
 	a := wrk(bare.url+"/", "GET", "", nil)
@@ -78,6 +79,7 @@ func main() {
 	row("(c) POST signin-email", c, "req/s", true, ">= 0.40 x (a)")
 	row("(d) complete reset flows (5 requests each)", d, "flows/s", true, "")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(e) start-up to first answered request", e, "ms", "", "< 50 ms")
+	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "    the same, the first being a send-reset", eAPI, "ms", "", "< 50 ms")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "    the same for the bare server", e0, "ms", "", "the floor")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(f) resident memory, idle", mb(idle), "MB", "", "< 20 MB")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", fmt.Sprintf("(f) resident memory after %d send-reset", *sends), mb(after), "MB", "", "< 100 MB")
@@ -256,24 +258,55 @@ func flows(base string) float64 {
 	return float64(done.Load()) / time.Since(began).Seconds()
 }
 
-// startup answers the median time, over 7 starts of bin, from exec to the
-// first answered request for path.
-func startup(bin, path string) float64 {
+// startup answers the median time, over 11 starts of bin, from exec to the
+// first answer to req (made against the server's base URL), after one
+// start not counted: the first exec of a freshly built binary also reads
+// it into the page cache, which a user pays once, not at every start.
+func startup(bin string, req func(base string) *http.Request) float64 {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		fail(err)
+	}
+	defer devNull.Close()
 	var ms []float64
-	for range 7 {
+	for i := range 12 {
 		addr := "127.0.0.1:" + freePort()
 		began := time.Now()
 		cmd := exec.Command(bin, "--addr", addr)
-		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+		cmd.Stdout, cmd.Stderr = devNull, os.Stderr
 		if err := cmd.Start(); err != nil {
 			fail(err)
 		}
-		waitUp("http://" + addr + path)
-		ms = append(ms, float64(time.Since(began).Microseconds())/1000)
+		for deadline := began.Add(10 * time.Second); ; time.Sleep(200 * time.Microsecond) {
+			if time.Now().After(deadline) {
+				fail(fmt.Errorf("%s did not answer", bin))
+			}
+			if res, err := client.Do(req("http://" + addr)); err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				break
+			}
+		}
+		if i > 0 {
+			ms = append(ms, float64(time.Since(began).Microseconds())/1000)
+		}
 		(&server{cmd: cmd}).stop()
 	}
 	sort.Float64s(ms)
 	return ms[len(ms)/2]
+}
+
+func get(path string) func(string) *http.Request {
+	return func(base string) *http.Request {
+		r, _ := http.NewRequest("GET", base+path, nil)
+		return r
+	}
+}
+
+func sendReset(base string) *http.Request {
+	r, _ := http.NewRequest("POST", base+"/_api/rest/v1/auth/send-reset?email=verified@example.com", nil)
+	r.Header.Set("X-Client-Key", "bench")
+	return r
 }
 
 // sendMany makes n send-reset calls over the wrk connection count.
