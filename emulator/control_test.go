@@ -131,6 +131,21 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+func TestPendingFaultsAreBounded(t *testing.T) {
+	h := newHarness(t, nil)
+	fault := map[string]any{"operation": "signInWithEmail", "status": 503}
+	for range maxFaults {
+		h.do("POST", "/_emulator/faults", nil, fault).wantStatus(t, 201)
+	}
+	h.do("POST", "/_emulator/faults", nil, fault).wantError(t, 429, "too_many_faults",
+		"An environment holds at most 1000 pending faults: DELETE /_emulator/faults clears them.")
+	// Using one makes room for one.
+	h.api("POST", "/signin-email", "", map[string]string{"email": verified, "password": "Passw0rd!"}).wantStatus(t, 503)
+	h.do("POST", "/_emulator/faults", nil, fault).wantStatus(t, 201)
+	h.do("DELETE", "/_emulator/faults", nil, nil).wantStatus(t, 204)
+	h.do("POST", "/_emulator/faults", nil, fault).wantStatus(t, 201)
+}
+
 func TestFaultsAreTakenAtomically(t *testing.T) {
 	h := newHarness(t, nil)
 	h.do("POST", "/_emulator/faults", nil, map[string]any{"operation": "signInWithEmail", "status": 503, "times": 5}).wantStatus(t, 201)

@@ -37,6 +37,7 @@ const (
 	codeInvalidConfig         = "invalid_config"
 	codeRequestHeaderTooLarge = "request_header_too_large"
 	codeTooManyEnvironments   = "too_many_environments"
+	codeTooManyFaults         = "too_many_faults"
 	codeAdminTokenRequired    = "admin_token_required"
 	codeInvalidAdminToken     = "invalid_admin_token"
 )

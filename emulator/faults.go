@@ -28,6 +28,10 @@ type fault struct {
 
 const maxFaultDelay = 60 * time.Second
 
+// maxFaults bounds the pending faults of an environment, so that a suite
+// adding faults it never uses does not grow the emulator without end.
+const maxFaults = 1000
+
 // addFault is POST /_emulator/faults.
 func (e *Emulator) addFault(c *call) (any, error) {
 	var f fault
@@ -69,10 +73,14 @@ func (e *Emulator) addFault(c *call) (any, error) {
 		}
 	}
 	f.ID = uuid.NewString()
-	c.env.mu.Lock()
-	c.env.faults = append(c.env.faults, &f)
-	c.env.mu.Unlock()
-	return created{f}, nil
+	return locked(c.env, func() (any, error) {
+		if len(c.env.faults) >= maxFaults {
+			return nil, newError(http.StatusTooManyRequests, codeTooManyFaults,
+				fmt.Sprintf("An environment holds at most %d pending faults: DELETE /_emulator/faults clears them.", maxFaults))
+		}
+		c.env.faults = append(c.env.faults, &f)
+		return created{f}, nil
+	})
 }
 
 // listFaults is GET /_emulator/faults.
