@@ -73,6 +73,7 @@ type config struct {
 	adminToken   string
 	inboxLimit   int
 	maxEnvs      int
+	maxUsers     int
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -97,6 +98,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' (or ?admin_token=) on the control API, the MailHog API and the inbox page")
 	fs.IntVar(&c.inboxLimit, "inbox-limit", 1000, "emails and SMS kept per environment (each); the oldest are dropped")
 	fs.IntVar(&c.maxEnvs, "max-environments", 1000, "environments the emulator holds at most")
+	fs.IntVar(&c.maxUsers, "max-users", 100000, "users an environment holds at most; a sign-up beyond them answers 429")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
@@ -120,8 +122,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	if c.inboxLimit < 1 || c.maxEnvs < 1 {
-		return c, fmt.Errorf("--inbox-limit and --max-environments must be at least 1")
+	if c.inboxLimit < 1 || c.maxEnvs < 1 || c.maxUsers < 1 {
+		return c, fmt.Errorf("--inbox-limit, --max-environments and --max-users must be at least 1")
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
@@ -169,7 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger,
-		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs}
+		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs, MaxUsers: cfg.maxUsers}
 	if cfg.relay.Addr != "" {
 		opts.Relay = &cfg.relay
 	}

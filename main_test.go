@@ -164,6 +164,33 @@ func TestFlagsFromEnvironmentAndJSONLogs(t *testing.T) {
 	}
 }
 
+func TestLimitFlags(t *testing.T) {
+	// The default fixtures have 5 users: room for one more.
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--max-users", "6", "--max-environments", "1"}, nil)
+	signUp := func(env, email string) (int, string) {
+		req, _ := http.NewRequest("POST", s.url+env+"/_api/rest/v1/auth/signup-email",
+			strings.NewReader(`{"email":"`+email+`","password":"Passw0rd!"}`))
+		req.Header.Set("X-Client-Key", "k")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if code, body := signUp("", "sixth@example.com"); code != 200 {
+		t.Fatalf("the sixth user: %d %s", code, body)
+	}
+	if code, body := signUp("", "seventh@example.com"); code != 429 || !strings.Contains(body, `"too_many_users"`) {
+		t.Fatalf("the seventh user: %d %s", code, body)
+	}
+	if code, body := signUp("/e:other", "a@example.com"); code != 429 || !strings.Contains(body, `"too_many_environments"`) {
+		t.Fatalf("a second environment: %d %s", code, body)
+	}
+}
+
 func TestHelpListsEveryFlag(t *testing.T) {
 	var out strings.Builder
 	err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, &out)
@@ -190,6 +217,7 @@ func TestStartUpErrors(t *testing.T) {
 		{[]string{"--log-format", "xml"}, nil, "--log-format must be text or json"},
 		{[]string{"--public-url", "ftp://x", "--addr", "127.0.0.1:0"}, nil, "public URL"},
 		{[]string{"extra"}, nil, "unexpected argument"},
+		{[]string{"--max-users", "0"}, nil, "--max-users must be at least 1"},
 		{[]string{"--addr", "256.0.0.1:1"}, nil, "listen on 256.0.0.1:1"},
 		{[]string{"--check-health", "--addr", "127.0.0.1:1"}, nil, "health check"},
 		{nil, map[string]string{"ALTOGIC_EMULATOR_LOG_FORMAT": "xml"}, "--log-format must be text or json"},

@@ -112,6 +112,9 @@ func (e *Emulator) signUpWithEmail(c *call) (any, error) {
 			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
 				with(map[string]any{"value": email, "param": "email"})
 		}
+		if err := en.roomForUserLocked(); err != nil {
+			return nil, err
+		}
 		u := en.newUserLocked("", email, "", b.Password, d, c.now)
 		if en.settings.EmailConfirmation && !u.emailVerified {
 			m := c.linkEmail(en.issueLinkLocked("email-confirm", u, email, c.now), u)
@@ -148,6 +151,9 @@ func (e *Emulator) signUpWithPhone(c *call) (any, error) {
 			// Agnost answers a duplicate phone with this status and code.
 			return nil, newError(http.StatusNotFound, codeUserNotFound, msgPhoneNotUnique).
 				with(map[string]any{"value": phone, "param": "phone"})
+		}
+		if err := en.roomForUserLocked(); err != nil {
+			return nil, err
 		}
 		u := en.newUserLocked("", "", phone, b.Password, d, c.now)
 		if en.settings.PhoneConfirmation && !u.phoneVerified {

@@ -160,6 +160,9 @@ func (e *Emulator) createUser(c *call) (any, error) {
 			return nil, newError(http.StatusBadRequest, codeValidation, "A user with the provided _id already exists.").
 				with(map[string]any{"value": fu.ID, "param": "_id"})
 		}
+		if err := en.roomForUserLocked(); err != nil {
+			return nil, err
+		}
 		u := en.newUserLocked(fu.ID, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), c.now)
 		return created{u.snapshot()}, nil
 	})

@@ -66,6 +66,10 @@ type Options struct {
 	// MaxEnvironments caps how many environments may exist; a request for
 	// one more answers 429. Zero means 1000.
 	MaxEnvironments int
+	// MaxUsers caps the users of an environment: users are state, never
+	// dropped, so a sign-up (or user creation) beyond it answers 429.
+	// Zero means 100000.
+	MaxUsers int
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// (or ?admin_token=) on the control API, the MailHog API and the inbox
 	// page. The Altogic API and email links never need it.
@@ -84,6 +88,7 @@ type Emulator struct {
 	inboxLimit int
 	tokenLimit int
 	maxEnvs    int
+	maxUsers   int
 	adminToken string
 	secret     []byte
 	spec       *spec
@@ -143,6 +148,7 @@ func New(opts Options) (*Emulator, error) {
 		inboxLimit: opts.InboxLimit,
 		tokenLimit: opts.TokenLimit,
 		maxEnvs:    opts.MaxEnvironments,
+		maxUsers:   opts.MaxUsers,
 		adminToken: opts.AdminToken,
 		secret:     randomBytes(32),
 		envs:       map[string]*env{},
@@ -171,6 +177,9 @@ func New(opts Options) (*Emulator, error) {
 	}
 	if e.maxEnvs <= 0 {
 		e.maxEnvs = 1000
+	}
+	if e.maxUsers <= 0 {
+		e.maxUsers = 100000
 	}
 	switch {
 	case e.inboxLimit == 0:
@@ -573,7 +582,7 @@ func (e *Emulator) environment(envID string) (*env, error) {
 		return nil, newError(http.StatusTooManyRequests, codeTooManyEnvironments, fmt.Sprintf(
 			"The emulator already holds %d environments, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", e.maxEnvs))
 	}
-	en := newEnv(envID, e.inboxLimit, e.tokenLimit)
+	en := newEnv(envID, e.inboxLimit, e.tokenLimit, e.maxUsers)
 	en.loadLocked(e.fixtures, e.clock.Now().UTC())
 	e.envs[envID] = en
 	return en, nil

@@ -38,6 +38,7 @@ const (
 	codeRequestHeaderTooLarge = "request_header_too_large"
 	codeTooManyEnvironments   = "too_many_environments"
 	codeTooManyFaults         = "too_many_faults"
+	codeTooManyUsers          = "too_many_users"
 	codeAdminTokenRequired    = "admin_token_required"
 	codeInvalidAdminToken     = "invalid_admin_token"
 )

@@ -53,6 +53,9 @@ func (e *Emulator) signInWithProvider(c *call) (any, error) {
 				provider, email)), nil
 		}
 		action = "oauth-signup"
+		if err := en.roomForUserLocked(); err != nil {
+			return failRedirect(redirect, http.StatusTooManyRequests, action, err.(*apiError).items[0].Message), nil
+		}
 		u = en.newUserLocked("", email, "", randomHex(32), userData{name: name, emailVerified: true, extra: map[string]any{}}, c.now)
 		u.provider = provider
 		u.providerID = providerID

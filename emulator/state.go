@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +35,9 @@ type env struct {
 	codes    *tokenStore[*smsCode] // by phone + " " + code
 	// tokenLimit bounds each of sessions, links, access and codes.
 	tokenLimit int
-	faults     []*fault
+	// userLimit bounds the users that sign-ups and the control API add.
+	userLimit int
+	faults    []*fault
 }
 
 // linkToken is the key of a link in an email. A used or expired one is kept
@@ -67,8 +70,18 @@ type smsCode struct {
 	used    bool
 }
 
-func newEnv(id string, inboxLimit, tokenLimit int) *env {
-	return &env{id: id, inbox: inbox.New(inboxLimit), journal: newJournal(), tokenLimit: tokenLimit}
+func newEnv(id string, inboxLimit, tokenLimit, userLimit int) *env {
+	return &env{id: id, inbox: inbox.New(inboxLimit), journal: newJournal(), tokenLimit: tokenLimit, userLimit: userLimit}
+}
+
+// roomForUserLocked answers an error when the environment holds its limit
+// of users.
+func (en *env) roomForUserLocked() error {
+	if len(en.users) < en.userLimit {
+		return nil
+	}
+	return newError(http.StatusTooManyRequests, codeTooManyUsers, fmt.Sprintf(
+		"The environment already holds %d users, its limit (--max-users). POST /_emulator/reset or DELETE /_emulator/environment empties it.", en.userLimit))
 }
 
 // resetTokensLocked empties the sessions, links, access tokens and codes.
