@@ -37,8 +37,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		// The live heap is small (tens of MB at most, every store being
 		// bounded) and requests allocate briskly: collecting at 4x the live
-		// heap rather than 2x halves the time spent in the collector. (Set
-		// before Preload, which pauses the collector and then restores this.)
+		// heap rather than 2x halves the time spent in the collector.
 		debug.SetGCPercent(300)
 	}
 	emulator.Preload() // meanwhile: flags, fixtures, the listener
