@@ -35,10 +35,16 @@ import (
 
 func main() {
 	if os.Getenv("GOGC") == "" {
-		// The live heap is small (tens of MB at most, every store being
+		// The live heap is usually small (every store but the users being
 		// bounded) and requests allocate briskly: collecting at 4x the live
 		// heap rather than 2x halves the time spent in the collector.
 		debug.SetGCPercent(300)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// But 4x a large heap (hundreds of thousands of users signed up)
+		// is too much: past this, the collector runs as often as it must
+		// to stay under it.
+		debug.SetMemoryLimit(256 << 20)
 	}
 	emulator.Preload() // meanwhile: flags, fixtures, the listener
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

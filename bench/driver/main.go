@@ -66,6 +66,10 @@ func main() {
 	after := rss(emu.cmd.Process.Pid)
 	emu.stop()
 
+	emu = startEmulator()
+	mixRPS, peak, final := mixed(emu)
+	emu.stop()
+
 	row := func(name string, v float64, unit string, ratio bool, target string) {
 		r := ""
 		if ratio {
@@ -83,8 +87,12 @@ func main() {
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "    the same for the bare server", e0, "ms", "", "the floor")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(f) resident memory, idle", mb(idle), "MB", "", "< 20 MB")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", fmt.Sprintf("(f) resident memory after %d send-reset", *sends), mb(after), "MB", "", "< 100 MB")
+	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(g) resident memory in a mixed load, peak", mb(peak), "MB", "", "")
+	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "    and at its end", mb(final), "MB", "", "")
 	fmt.Printf("\n(%d send-reset calls took %s, %.0f/s over %d connections; idle before them: %.1f MB)\n",
 		*sends, took.Round(time.Millisecond), float64(*sends)/took.Seconds(), *conns, mb(idle2))
+	fmt.Printf("(the mixed load: sign-ups with new emails over 4 environments, sign-ins, send-reset and\n"+
+		" inbox reads in equal parts, %.0f req/s for %s, resident memory read every 250 ms)\n", mixRPS, *duration)
 }
 
 func fail(err error) {
@@ -307,6 +315,72 @@ func sendReset(base string) *http.Request {
 	r, _ := http.NewRequest("POST", base+"/_api/rest/v1/auth/send-reset?email=verified@example.com", nil)
 	r.Header.Set("X-Client-Key", "bench")
 	return r
+}
+
+// mixedLoad is the wrk script of mixed: in turn a sign-up with a new email
+// (in one of 4 environments), a sign-in, a send-reset and an inbox read.
+const mixedLoad = `
+counter = 0
+local json = {["X-Client-Key"] = "bench", ["Content-Type"] = "application/json"}
+local key = {["X-Client-Key"] = "bench"}
+function setup(thread) thread:set("id", tostring(math.random(1, 1000000000))) end
+request = function()
+  counter = counter + 1
+  local k = counter % 4
+  if k == 0 then
+    return wrk.format("POST", "/_api/rest/v1/auth/signin-email", json, '{"email":"verified@example.com","password":"Passw0rd!"}')
+  elseif k == 1 then
+    return wrk.format("POST", "/_api/rest/v1/auth/send-reset?email=verified@example.com", key, nil)
+  elseif k == 2 then
+    return wrk.format("POST", "/e:mix-" .. math.floor(counter % 16 / 4) .. "/_api/rest/v1/auth/signup-email", json,
+      '{"email":"u' .. id .. '-' .. counter .. '@example.com","password":"Passw0rd!"}')
+  end
+  return wrk.format("GET", "/_emulator/inbox/emails/latest?to=verified@example.com&wait=5s", nil, nil)
+end
+`
+
+// mixed runs the mixed load against emu and answers its rate and the peak
+// and final resident memory.
+func mixed(emu *server) (rps, peak, final float64) {
+	script, err := os.CreateTemp("", "wrk-*.lua")
+	if err != nil {
+		fail(err)
+	}
+	defer os.Remove(script.Name())
+	script.WriteString(mixedLoad)
+	script.Close()
+	stop := make(chan struct{})
+	sampled := make(chan float64)
+	go func() {
+		max := 0.0
+		for {
+			if v := rss(emu.cmd.Process.Pid); v > max {
+				max = v
+			}
+			select {
+			case <-stop:
+				sampled <- max
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}()
+	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", *conns), fmt.Sprintf("-d%ds", int(duration.Seconds())),
+		"-s", script.Name(), emu.url).CombinedOutput()
+	close(stop)
+	peak = <-sampled
+	if err != nil {
+		fail(fmt.Errorf("wrk: %v\n%s", err, out))
+	}
+	if bytes.Contains(out, []byte("Non-2xx")) {
+		fail(fmt.Errorf("wrk saw errors in the mixed load:\n%s", out))
+	}
+	m := rpsLine.FindSubmatch(out)
+	if m == nil {
+		fail(fmt.Errorf("no Requests/sec in wrk's output:\n%s", out))
+	}
+	rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	return rps, peak, rss(emu.cmd.Process.Pid)
 }
 
 // sendMany makes n send-reset calls over the wrk connection count.
