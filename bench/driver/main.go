@@ -44,9 +44,9 @@ func main() {
 
 	// Start-up first, on a machine no earlier run has warmed or loaded; the
 	// bare server's start-up is the floor this machine allows.
-	e := startup(*emulatorBin, get("/_emulator/health"))
-	eAPI := startup(*emulatorBin, sendReset)
-	e0 := startup(*bareBin, get("/"))
+	starts := startups(startKind{*emulatorBin, get("/_emulator/health")}, startKind{*emulatorBin, sendReset},
+		startKind{*bareBin, get("/")})
+	e, eAPI, e0 := starts[0], starts[1], starts[2]
 
 	bare := startServer(*bareBin, "--addr", "127.0.0.1:"+freePort())
 	a := wrk(bare.url+"/", "GET", "", nil)
@@ -266,42 +266,56 @@ func flows(base string) float64 {
 	return float64(done.Load()) / time.Since(began).Seconds()
 }
 
-// startup answers the median time, over 11 starts of bin, from exec to the
-// first answer to req (made against the server's base URL), after one
-// start not counted: the first exec of a freshly built binary also reads
-// it into the page cache, which a user pays once, not at every start.
-func startup(bin string, req func(base string) *http.Request) float64 {
+// startKind is one start-up measurement: a binary and its first request
+// (made against the server's base URL).
+type startKind struct {
+	bin string
+	req func(base string) *http.Request
+}
+
+// startups answers, for each kind, the median time over 11 starts from exec
+// to the first answer. The kinds take turns, so that a moment of noise on
+// this shared machine falls on all of them alike; a first round is not
+// counted: the first exec of a freshly built binary also reads it into the
+// page cache, which a user pays once, not at every start.
+func startups(kinds ...startKind) []float64 {
 	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		fail(err)
 	}
 	defer devNull.Close()
-	var ms []float64
-	for i := range 12 {
-		addr := "127.0.0.1:" + freePort()
-		began := time.Now()
-		cmd := exec.Command(bin, "--addr", addr)
-		cmd.Stdout, cmd.Stderr = devNull, os.Stderr
-		if err := cmd.Start(); err != nil {
-			fail(err)
-		}
-		for deadline := began.Add(10 * time.Second); ; time.Sleep(200 * time.Microsecond) {
-			if time.Now().After(deadline) {
-				fail(fmt.Errorf("%s did not answer", bin))
+	ms := make([][]float64, len(kinds))
+	for round := range 12 {
+		for k, kind := range kinds {
+			addr := "127.0.0.1:" + freePort()
+			began := time.Now()
+			cmd := exec.Command(kind.bin, "--addr", addr)
+			cmd.Stdout, cmd.Stderr = devNull, os.Stderr
+			if err := cmd.Start(); err != nil {
+				fail(err)
 			}
-			if res, err := client.Do(req("http://" + addr)); err == nil {
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				break
+			for deadline := began.Add(10 * time.Second); ; time.Sleep(200 * time.Microsecond) {
+				if time.Now().After(deadline) {
+					fail(fmt.Errorf("%s did not answer", kind.bin))
+				}
+				if res, err := client.Do(kind.req("http://" + addr)); err == nil {
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					break
+				}
 			}
+			if round > 0 {
+				ms[k] = append(ms[k], float64(time.Since(began).Microseconds())/1000)
+			}
+			(&server{cmd: cmd}).stop()
 		}
-		if i > 0 {
-			ms = append(ms, float64(time.Since(began).Microseconds())/1000)
-		}
-		(&server{cmd: cmd}).stop()
 	}
-	sort.Float64s(ms)
-	return ms[len(ms)/2]
+	medians := make([]float64, len(kinds))
+	for k := range kinds {
+		sort.Float64s(ms[k])
+		medians[k] = ms[k][len(ms[k])/2]
+	}
+	return medians
 }
 
 func get(path string) func(string) *http.Request {
@@ -352,14 +366,14 @@ func mixed(emu *server) (rps, peak, final float64) {
 	stop := make(chan struct{})
 	sampled := make(chan float64)
 	go func() {
-		max := 0.0
+		highest := 0.0
 		for {
-			if v := rss(emu.cmd.Process.Pid); v > max {
-				max = v
+			if v := rss(emu.cmd.Process.Pid); v > highest {
+				highest = v
 			}
 			select {
 			case <-stop:
-				sampled <- max
+				sampled <- highest
 				return
 			case <-time.After(250 * time.Millisecond):
 			}
@@ -380,7 +394,8 @@ func mixed(emu *server) (rps, peak, final float64) {
 		fail(fmt.Errorf("no Requests/sec in wrk's output:\n%s", out))
 	}
 	rps, _ = strconv.ParseFloat(string(m[1]), 64)
-	return rps, peak, rss(emu.cmd.Process.Pid)
+	final = rss(emu.cmd.Process.Pid)
+	return rps, max(peak, final), final
 }
 
 // sendMany makes n send-reset calls over the wrk connection count.
