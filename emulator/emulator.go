@@ -419,6 +419,11 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""
 	rr.URL = &u
+	if r.Method == http.MethodHead {
+		// HEAD is GET without the body (net/http drops it), as health
+		// probes such as wait-on send it.
+		rr.Method = http.MethodGet
+	}
 	route, pathParams, err := e.spec.findRoute(rr)
 	if err != nil {
 		return nil, routeError(r, err)
@@ -435,6 +440,9 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 		if err := e.checkClientKey(r); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkQuery(r.URL.RawQuery); err != nil {
+		return nil, err
 	}
 	body, err := readBody(w, rr, route.Operation, e.maxBody)
 	if err != nil {
@@ -453,6 +461,20 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 		return nil, err
 	}
 	return op.handler(c)
+}
+
+// checkQuery rejects a query string Go cannot decode (a bad %-escape, a
+// semicolon), whose parameters would otherwise just go missing.
+func checkQuery(raw string) error {
+	if !strings.ContainsAny(raw, "%;") {
+		return nil // nothing that can fail to decode
+	}
+	if _, err := url.ParseQuery(raw); err != nil {
+		var fe fieldErrors
+		fe.add("query", "query", "The query string is not valid: "+err.Error()+".")
+		return fe.err()
+	}
+	return nil
 }
 
 // headerSize approximates the bytes of the request line and headers.

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -126,6 +127,35 @@ func TestUsersAreCapped(t *testing.T) {
 	if n := len(h.em.mustEnv(t, DefaultEnvironment).users); n != 5 {
 		t.Fatalf("%d users after the reset", n)
 	}
+}
+
+func TestUndecodableQueriesAreNamed(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email=%zz", "", nil).wantError(t, 400, "validation_error",
+		`The query string is not valid: invalid URL escape "%zz".`)
+	h.api("POST", "/send-reset?email=a@example.com;x=1", "", nil).wantError(t, 400, "validation_error",
+		"The query string is not valid: invalid semicolon separator in query.")
+	// A well-formed escape is fine.
+	h.api("POST", "/send-reset?email=verified%40example.com", "", nil).wantStatus(t, 200)
+}
+
+func TestNullBodyIsNamed(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("POST", "/_api/rest/v1/auth/signin-email", hdr{"X-Client-Key": "k", "Content-Type": "application/json"}, json.RawMessage("null")).
+		wantError(t, 400, "validation_error", "'body' must be of type object, not null.")
+}
+
+// HEAD is GET without a body, for every GET operation: health probes such
+// as wait-on use it.
+func TestHeadIsGetWithoutABody(t *testing.T) {
+	h := newHarness(t, nil)
+	for _, path := range []string{"/_emulator/health", "/_emulator/users", "/_emulator/inbox/emails"} {
+		res := h.do("HEAD", path, nil, nil).wantStatus(t, 200)
+		if len(res.body) != 0 {
+			t.Fatalf("HEAD %s answered a body: %s", path, res.body)
+		}
+	}
+	h.do("HEAD", "/_api/rest/v1/auth/send-reset", nil, nil).wantStatus(t, 405)
 }
 
 func TestHugeHeaders(t *testing.T) {

@@ -238,6 +238,10 @@ func schemaMessage(field string, se *openapi3.SchemaError) string {
 	case "required":
 		// Reason: property "x" is missing; the pointer ends at x.
 		return requiredMessage(field)
+	case "nullable":
+		if se.Schema != nil && se.Schema.Type != nil {
+			return fmt.Sprintf("%s must be of type %s, not null.", label(field), strings.Join(se.Schema.Type.Slice(), " or "))
+		}
 	case "type":
 		if se.Schema != nil && se.Schema.Type != nil {
 			return fmt.Sprintf("%s must be of type %s.", label(field), strings.Join(se.Schema.Type.Slice(), " or "))
