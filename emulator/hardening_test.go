@@ -203,7 +203,7 @@ func TestMalformedRequestBattery(t *testing.T) {
 	badQueries := []string{
 		"email=" + long + "@example.com", "phone=%2B" + strings.Repeat("1", 5000), "email=%00", "phone=%00%00",
 		"email=%ff%fe", "key=%ff", "code=" + long, "wait=%ff", "to=%00", "action=%ff", "start=-1", "limit=abc",
-		"email=a&email=b", "kind=%00&query=%ff", "status=%00",
+		"email=a&email=b", "kind=%00&query=%ff", "status=%00", "email=%zz", "to=%", "key=a;b=c",
 	}
 	badBodies := []string{
 		`{`, `{"email":`, `[]`, `"str"`, `42`, `null`, `true`, `{"email":{"a":1},"password":[1]}`,
