@@ -39,6 +39,9 @@ echo "== go test -race ./..."
 mkdir -p artifacts
 go test -race -count=1 ./...
 
+echo "== benchmarks, one run each (so that a broken one fails here)"
+go test -run='^$' -bench=. -benchtime=1x ./...
+
 echo "== fuzzing, briefly (seed corpora in emulator/testdata/fuzz and fixtures/testdata/fuzz)"
 # Budgets are counts of executions (about 10 s each here), not durations:
 # Go 1.26's fuzz coordinator can fail a duration-bounded run with "context
