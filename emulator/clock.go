@@ -83,11 +83,26 @@ func (c *envClock) state(base Clock) clockState {
 	return clockState{Now: c.nowLocked(base), Frozen: c.frozen, Offset: c.offset.String()}
 }
 
+// clockMin and clockMax bound an environment's time: within them its
+// offset from the real clock always fits a time.Duration.
+var (
+	clockMin = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	clockMax = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // change sets the time (if set is not zero), then moves it by advance, then
-// freezes or restarts it (if freeze is not nil).
-func (c *envClock) change(base Clock, set time.Time, advance time.Duration, freeze *bool) {
+// freezes or restarts it (if freeze is not nil). It changes nothing and
+// answers false when the time would leave [clockMin, clockMax].
+func (c *envClock) change(base Clock, set time.Time, advance time.Duration, freeze *bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	target := c.nowLocked(base)
+	if !set.IsZero() {
+		target = set
+	}
+	if target = target.Add(advance); target.Before(clockMin) || target.After(clockMax) {
+		return false
+	}
 	if !set.IsZero() {
 		if c.frozen {
 			c.at = set.UTC()
@@ -109,6 +124,7 @@ func (c *envClock) change(base Clock, set time.Time, advance time.Duration, free
 			c.offset = now.Sub(base.Now())
 		}
 	}
+	return true
 }
 
 // restore sets the clock from a snapshot.

@@ -51,8 +51,11 @@ func (e *Emulator) changeClock(c *call) (any, error) {
 	var advance time.Duration
 	if b.Set != "" {
 		t, err := time.Parse(time.RFC3339Nano, b.Set)
-		if err != nil {
+		switch {
+		case err != nil:
 			fe.add("set", "body", "'set' must be an RFC 3339 time such as 2030-01-01T00:00:00Z.")
+		case t.Before(clockMin) || t.After(clockMax):
+			fe.add("set", "body", fmt.Sprintf("'set' must be from %s to %s.", clockMin.Format(time.RFC3339), clockMax.Format(time.RFC3339)))
 		}
 		set = t
 	}
@@ -69,7 +72,10 @@ func (e *Emulator) changeClock(c *call) (any, error) {
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	c.env.clock.change(e.clock, set, advance, b.Freeze)
+	if !c.env.clock.change(e.clock, set, advance, b.Freeze) {
+		fe.add("advance", "body", fmt.Sprintf("'advance' would move the clock past %s.", clockMax.Format(time.RFC3339)))
+		return nil, fe.err()
+	}
 	return c.env.clock.state(e.clock), nil
 }
 

@@ -22,6 +22,25 @@ func (h *harness) clockNow(prefix string) clockAnswer {
 	return c
 }
 
+// The clock stays where its offset from the real one fits: a far time or a
+// huge advance is refused and changes nothing, frozen or not.
+func TestClockStaysInRange(t *testing.T) {
+	h := newHarness(t, nil)
+	for _, frozen := range []bool{false, true} {
+		h.do("POST", "/_emulator/clock", nil, map[string]any{"set": "2199-01-01T00:00:00Z", "freeze": frozen}).wantStatus(t, 200)
+		h.do("POST", "/_emulator/clock", nil, map[string]any{"set": "9999-12-31T23:59:59Z"}).
+			wantError(t, 400, "validation_error", "'set' must be from 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z.")
+		h.do("POST", "/_emulator/clock", nil, map[string]any{"set": "1969-12-31T23:59:59Z"}).wantStatus(t, 400)
+		h.do("POST", "/_emulator/clock", nil, map[string]any{"advance": "2562047h"}).
+			wantError(t, 400, "validation_error", "'advance' would move the clock past 2200-01-01T00:00:00Z.")
+		h.do("POST", "/_emulator/clock", nil, map[string]any{"set": "2100-01-01T00:00:00Z", "advance": "2562047h"}).wantStatus(t, 400)
+		if c := h.clockNow(""); !c.Now.Equal(time.Date(2199, 1, 1, 0, 0, 0, 0, time.UTC)) || c.Frozen != frozen {
+			t.Fatalf("a refused change moved the clock: %+v", c)
+		}
+		h.do("POST", "/_emulator/clock", nil, map[string]any{"advance": "8760h"}).wantStatus(t, 200)
+	}
+}
+
 func TestClockAPI(t *testing.T) {
 	h := newHarness(t, nil)
 	if c := h.clockNow(""); !c.Now.Equal(epoch) || c.Frozen || c.Offset != "0s" {
