@@ -96,6 +96,13 @@ func TestVerifyLinkFailures(t *testing.T) {
 	}
 }
 
+func TestRedirectURLMustNameAPageOrAnApp(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("PATCH", "/_emulator/config", nil, map[string]any{"redirectUrl": "javascript:alert(1)"}).
+		wantError(t, 400, "invalid_config", `The settings are not valid: redirectUrl "javascript:alert(1)" must name a page or an app, not a javascript: URL`)
+	h.patchConfig("", map[string]any{"redirectUrl": "myapp://auth"})
+}
+
 func TestRedirectKeepsExistingQuery(t *testing.T) {
 	h := newHarness(t, nil)
 	h.patchConfig("", map[string]any{"redirectUrl": "myapp://auth/cb?from=email"})

@@ -150,6 +150,12 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+func TestOutOfRangeNumbersAreNamed(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("POST", "/_emulator/faults", nil, json.RawMessage(`{"operation":"*","status":503,"times":1e20}`)).
+		wantError(t, 400, "validation_error", "'times' does not have a valid value (number 1e20).")
+}
+
 func TestPendingFaultsAreBounded(t *testing.T) {
 	h := newHarness(t, nil)
 	fault := map[string]any{"operation": "signInWithEmail", "status": 503}

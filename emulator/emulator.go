@@ -340,7 +340,15 @@ func (c *call) decode(v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(c.body, v); err != nil {
-		return newError(http.StatusBadRequest, codeValidation, "The request body does not have the expected shape: "+err.Error())
+		// The spec has let the body's types through, so this is a value
+		// that does not fit, such as a whole number beyond 64 bits.
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			var fe fieldErrors
+			fe.add(te.Field, "body", fmt.Sprintf("%s does not have a valid value (%s).", label(te.Field), te.Value))
+			return fe.err()
+		}
+		return newError(http.StatusBadRequest, codeValidation, "The request body does not have the expected shape.")
 	}
 	return nil
 }
