@@ -199,6 +199,21 @@ func TestFaultDelay(t *testing.T) {
 	}
 }
 
+// A journal entry keeps a bounded part of a huge request: the journal's
+// 1000 entries cannot hold 64 KiB paths each.
+func TestJournalEntriesAreBounded(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("GET", "/_api/rest/v1/auth/"+strings.Repeat("p", 30000), hdr{"X-Client-Key": "k"}, nil).wantStatus(t, 404)
+	var j struct{ Requests []journalEntry }
+	h.do("GET", "/_emulator/requests", nil, nil).wantStatus(t, 200).json(t, &j)
+	if len(j.Requests) != 1 || !strings.HasPrefix(j.Requests[0].Path, "/_api/rest/v1/auth/ppp") {
+		t.Fatalf("journal %+v", j.Requests)
+	}
+	if n := len(j.Requests[0].Path); n > maxJournalText+len("…") {
+		t.Fatalf("a path of %d bytes was kept", n)
+	}
+}
+
 func TestRequestJournal(t *testing.T) {
 	h := newHarness(t, nil)
 	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)

@@ -65,6 +65,13 @@ func (j *journal) list(operation string, status int) []journalEntry {
 	return out
 }
 
+// maxJournalText and maxJournalItems bound what one journal entry keeps of
+// a request's path and errors.
+const (
+	maxJournalText  = 1024
+	maxJournalItems = 20
+)
+
 // record notes a finished request in its environment's journal (unless it
 // was for the control API) and in the coverage report.
 func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *apiError, took time.Duration) {
@@ -75,15 +82,16 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 		return
 	}
 	entry := journalEntry{
-		Time: x.env.clock.now(e.clock), Method: r.Method, Path: r.URL.Path, Operation: x.operation,
+		Time: x.env.clock.now(e.clock), Method: r.Method, Path: truncate(r.URL.Path, maxJournalText), Operation: x.operation,
 		Status: status, Errors: []string{}, Validation: []string{},
 		DurationMs: float64(took.Microseconds()) / 1000,
 	}
 	if failure != nil {
-		for _, it := range failure.items {
+		// An entry keeps a bounded part of what a huge request brought.
+		for _, it := range failure.items[:min(len(failure.items), maxJournalItems)] {
 			entry.Errors = append(entry.Errors, it.Code)
 			if it.Code == codeValidation {
-				entry.Validation = append(entry.Validation, it.Message)
+				entry.Validation = append(entry.Validation, truncate(it.Message, maxJournalText))
 			}
 		}
 	}
