@@ -138,7 +138,7 @@ func startServer(bin string, args ...string) *server {
 		fail(err)
 	}
 	s := &server{cmd: cmd, url: "http://" + addr}
-	waitUp(s.url + "/")
+	waitUp(s.url, "/")
 	return s
 }
 
@@ -157,42 +157,55 @@ func startEmulator() *server {
 		fail(err)
 	}
 	s := &server{cmd: cmd, url: "http://" + addr}
-	waitUp(s.url + "/_emulator/health")
+	waitUp(s.url, "/_emulator/health")
 	return s
 }
 
 // waitUp asks until the server answers; in a benchmark, polling is the
 // measurement.
-func waitUp(u string) {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(u); err == nil {
+func waitUp(base, path string) { awaitAnswer(base, get(path), time.Now()) }
+
+// awaitAnswer sends req to base until it is answered, from began on, for
+// at most 10 s.
+func awaitAnswer(base string, req func(base string) *http.Request, began time.Time) {
+	for deadline := began.Add(10 * time.Second); ; time.Sleep(200 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			fail(fmt.Errorf("%s did not answer", base))
+		}
+		if res, err := client.Do(req(base)); err == nil {
+			io.Copy(io.Discard, res.Body)
 			res.Body.Close()
 			return
 		}
-		time.Sleep(200 * time.Microsecond)
 	}
-	fail(fmt.Errorf("%s did not answer", u))
 }
 
 var rpsLine = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 
 func wrk(target, method, body string, headers map[string]string) float64 {
-	script, err := os.CreateTemp("", "wrk-*.lua")
+	var script strings.Builder
+	fmt.Fprintf(&script, "wrk.method = %q\n", method)
+	if body != "" {
+		fmt.Fprintf(&script, "wrk.body = %q\n", body)
+	}
+	for k, v := range headers {
+		fmt.Fprintf(&script, "wrk.headers[%q] = %q\n", k, v)
+	}
+	return runWrk(target, script.String())
+}
+
+// runWrk runs wrk with a Lua script for the set duration and answers its
+// requests per second; any answer that is not 2xx or 3xx fails the run.
+func runWrk(target, script string) float64 {
+	f, err := os.CreateTemp("", "wrk-*.lua")
 	if err != nil {
 		fail(err)
 	}
-	defer os.Remove(script.Name())
-	fmt.Fprintf(script, "wrk.method = %q\n", method)
-	if body != "" {
-		fmt.Fprintf(script, "wrk.body = %q\n", body)
-	}
-	for k, v := range headers {
-		fmt.Fprintf(script, "wrk.headers[%q] = %q\n", k, v)
-	}
-	script.Close()
+	defer os.Remove(f.Name())
+	f.WriteString(script)
+	f.Close()
 	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", *conns), fmt.Sprintf("-d%ds", int(duration.Seconds())),
-		"-s", script.Name(), target).CombinedOutput()
+		"-s", f.Name(), target).CombinedOutput()
 	if err != nil {
 		fail(fmt.Errorf("wrk: %v\n%s", err, out))
 	}
@@ -294,16 +307,7 @@ func startups(kinds ...startKind) []float64 {
 			if err := cmd.Start(); err != nil {
 				fail(err)
 			}
-			for deadline := began.Add(10 * time.Second); ; time.Sleep(200 * time.Microsecond) {
-				if time.Now().After(deadline) {
-					fail(fmt.Errorf("%s did not answer", kind.bin))
-				}
-				if res, err := client.Do(kind.req("http://" + addr)); err == nil {
-					io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					break
-				}
-			}
+			awaitAnswer("http://"+addr, kind.req, began)
 			if round > 0 {
 				ms[k] = append(ms[k], float64(time.Since(began).Microseconds())/1000)
 			}
@@ -356,13 +360,6 @@ end
 // mixed runs the mixed load against emu and answers its rate and the peak
 // and final resident memory.
 func mixed(emu *server) (rps, peak, final float64) {
-	script, err := os.CreateTemp("", "wrk-*.lua")
-	if err != nil {
-		fail(err)
-	}
-	defer os.Remove(script.Name())
-	script.WriteString(mixedLoad)
-	script.Close()
 	stop := make(chan struct{})
 	sampled := make(chan float64)
 	go func() {
@@ -379,23 +376,10 @@ func mixed(emu *server) (rps, peak, final float64) {
 			}
 		}
 	}()
-	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", *conns), fmt.Sprintf("-d%ds", int(duration.Seconds())),
-		"-s", script.Name(), emu.url).CombinedOutput()
+	rps = runWrk(emu.url, mixedLoad)
 	close(stop)
-	peak = <-sampled
-	if err != nil {
-		fail(fmt.Errorf("wrk: %v\n%s", err, out))
-	}
-	if bytes.Contains(out, []byte("Non-2xx")) {
-		fail(fmt.Errorf("wrk saw errors in the mixed load:\n%s", out))
-	}
-	m := rpsLine.FindSubmatch(out)
-	if m == nil {
-		fail(fmt.Errorf("no Requests/sec in wrk's output:\n%s", out))
-	}
-	rps, _ = strconv.ParseFloat(string(m[1]), 64)
 	final = rss(emu.cmd.Process.Pid)
-	return rps, max(peak, final), final
+	return rps, max(<-sampled, final), final
 }
 
 // sendMany makes n send-reset calls over the wrk connection count.
