@@ -219,19 +219,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	// Held-open waits end at once; requests in flight finish (within 5s).
 	em.EndWaits()
-	go func() {
-		// Shutdown closes idle connections, but waits for ones that
-		// have not sent a byte yet (a browser's preconnection, say) as
-		// if a request were coming: none is, so they are closed too.
-		for {
-			silent.closeAll()
-			select {
-			case <-shutdownCtx.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}()
+	// Shutdown closes idle connections, but waits for ones that have not
+	// sent a byte yet (a browser's preconnection, say) as if a request were
+	// coming: none is, so they are closed too, now and as they come.
+	silent.closeAll()
 	shutdownErr := srv.Shutdown(shutdownCtx)
 	// The files are written even when shutdown timed out: the state is in
 	// memory either way.
@@ -384,30 +375,36 @@ func (l *logWriter) flushLocked() {
 	}
 }
 
-// silentConns tracks the connections on which no request has begun.
+// silentConns tracks the connections on which no request has begun, so
+// that shutdown can close them.
 type silentConns struct {
-	log   *slog.Logger
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	log     *slog.Logger
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	closing bool // once closeAll is called, new connections close at once
 }
 
 func (s *silentConns) track(c net.Conn, state http.ConnState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if state == http.StateNew {
+	switch {
+	case state != http.StateNew:
+		delete(s.conns, c)
+	case s.closing:
+		c.Close()
+	default:
 		s.log.Debug("connection opened", "remote", c.RemoteAddr().String())
 		if s.conns == nil {
 			s.conns = map[net.Conn]struct{}{}
 		}
 		s.conns[c] = struct{}{}
-	} else {
-		delete(s.conns, c)
 	}
 }
 
 func (s *silentConns) closeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closing = true
 	for c := range s.conns {
 		c.Close()
 		delete(s.conns, c)
