@@ -65,12 +65,9 @@ func (j *journal) list(operation string, status int) []journalEntry {
 	return out
 }
 
-// maxJournalText and maxJournalItems bound what one journal entry keeps of
-// a request's path and errors.
-const (
-	maxJournalText  = 1024
-	maxJournalItems = 20
-)
+// maxJournalText bounds what one journal entry keeps of a request's path
+// and of each validation message.
+const maxJournalText = 1024
 
 // record notes a finished request in its environment's journal (unless it
 // was for the control API) and in the coverage report.
@@ -87,8 +84,7 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 		DurationMs: float64(took.Microseconds()) / 1000,
 	}
 	if failure != nil {
-		// An entry keeps a bounded part of what a huge request brought.
-		for _, it := range failure.items[:min(len(failure.items), maxJournalItems)] {
+		for _, it := range failure.items {
 			entry.Errors = append(entry.Errors, it.Code)
 			if it.Code == codeValidation {
 				entry.Validation = append(entry.Validation, truncate(it.Message, maxJournalText))

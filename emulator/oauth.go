@@ -54,7 +54,7 @@ func (e *Emulator) signInWithProvider(c *call) (any, error) {
 		}
 		action = "oauth-signup"
 		if err := en.roomForUserLocked(); err != nil {
-			return failRedirect(redirect, http.StatusTooManyRequests, action, err.(*apiError).items[0].Message), nil
+			return failRedirect(redirect, http.StatusTooManyRequests, action, err.items[0].Message), nil
 		}
 		u = en.newUserLocked("", email, "", randomHex(32), userData{name: name, emailVerified: true, extra: map[string]any{}}, c.now)
 		u.provider = provider

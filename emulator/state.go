@@ -76,7 +76,7 @@ func newEnv(id string, inboxLimit, tokenLimit, userLimit int) *env {
 
 // roomForUserLocked answers an error when the environment holds its limit
 // of users.
-func (en *env) roomForUserLocked() error {
+func (en *env) roomForUserLocked() *apiError {
 	if len(en.users) < en.userLimit {
 		return nil
 	}
