@@ -29,16 +29,11 @@ func TestSignUpWithEmailConfirmation(t *testing.T) {
 	if m.Subject != "Confirm your email" {
 		t.Fatalf("subject %q", m.Subject)
 	}
-	loc := h.follow(m.Link)
-	if !regexp.MustCompile(`^status=200&action=email-confirm&access_token=[0-9a-f]{22}$`).MatchString(loc.RawQuery) {
-		t.Fatalf("redirect %q", loc.RawQuery)
-	}
-	var grant signedIn
-	h.api("GET", "/grant?key="+loc.Query().Get("access_token"), "", nil).wantStatus(t, 200).json(t, &grant)
-	if grant.Session == nil || grant.User["emailVerified"] != true {
+	token := h.followOK(m.Link, "email-confirm")
+	if grant := h.grant(token); grant.Session == nil || grant.User["emailVerified"] != true {
 		t.Fatalf("grant %+v", grant)
 	}
-	h.api("GET", "/grant?key="+loc.Query().Get("access_token"), "", nil).wantError(t, 403, "invalid_access_token", "")
+	h.api("GET", "/grant?key="+token, "", nil).wantError(t, 403, "invalid_access_token", "")
 	h.api("GET", "/grant?key=", "", nil).wantError(t, 400, "missing_access_token", "")
 	h.signInEmail("new@example.com", "Passw0rd!")
 }

@@ -15,13 +15,7 @@ func TestMagicLink(t *testing.T) {
 	if m.Subject != "Your magic link" {
 		t.Fatalf("subject %q", m.Subject)
 	}
-	loc := h.follow(m.Link)
-	if !regexp.MustCompile(`^status=200&action=magic-link&access_token=[0-9a-f]{22}$`).MatchString(loc.RawQuery) {
-		t.Fatalf("redirect %q", loc.RawQuery)
-	}
-	var grant signedIn
-	h.api("GET", "/grant?key="+loc.Query().Get("access_token"), "", nil).wantStatus(t, 200).json(t, &grant)
-	if grant.Session == nil || grant.User["email"] != verified {
+	if grant := h.grant(h.followOK(m.Link, "magic-link")); grant.Session == nil || grant.User["email"] != verified {
 		t.Fatalf("grant %+v", grant)
 	}
 
@@ -260,8 +254,7 @@ func TestOAuthProvider(t *testing.T) {
 	if !regexp.MustCompile(`^access_token=[0-9a-f]{22}&action=oauth-signup&status=200$`).MatchString(loc.RawQuery) {
 		t.Fatalf("redirect %q", loc.RawQuery)
 	}
-	var grant signedIn
-	h.api("GET", "/grant?key="+loc.Query().Get("access_token"), "", nil).wantStatus(t, 200).json(t, &grant)
+	grant := h.grant(loc.Query().Get("access_token"))
 	if grant.User["provider"] != "google" || grant.User["providerUserId"] != "g-123" || grant.User["email"] != "gina@example.com" ||
 		grant.User["name"] != "Gina" || grant.User["emailVerified"] != true || grant.Session == nil {
 		t.Fatalf("grant %+v", grant)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -294,6 +295,25 @@ func (h *harness) signInEmail(email, password string) signedIn {
 	var out signedIn
 	h.api("POST", "/signin-email", "", map[string]string{"email": email, "password": password}).
 		wantStatus(h.t, 200).json(h.t, &out)
+	return out
+}
+
+// followOK follows an email link that must redirect with status=200, the
+// action and an access token, and answers the token.
+func (h *harness) followOK(link, action string) string {
+	h.t.Helper()
+	loc := h.follow(link)
+	if !regexp.MustCompile(`^status=200&action=` + action + `&access_token=[0-9a-f]{22}$`).MatchString(loc.RawQuery) {
+		h.t.Fatalf("redirect query %q", loc.RawQuery)
+	}
+	return loc.Query().Get("access_token")
+}
+
+// grant redeems an access token with GET /grant.
+func (h *harness) grant(token string) signedIn {
+	h.t.Helper()
+	var out signedIn
+	h.api("GET", "/grant?key="+token, "", nil).wantStatus(h.t, 200).json(h.t, &out)
 	return out
 }
 
