@@ -58,6 +58,21 @@ func main() {
 	}
 }
 
+// listFlag is a repeatable flag whose values may also be comma-separated,
+// as its environment variable gives them.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
 // config is the command line, before it becomes emulator.Options.
 type config struct {
 	addr      string
@@ -76,6 +91,8 @@ type config struct {
 	exportOnExit string
 	relay        emulator.Relay
 	adminToken   string
+	corsOrigins  listFlag
+	allowedHosts listFlag
 	inboxLimit   int
 	maxEnvs      int
 	maxUsers     int
@@ -101,6 +118,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.relay.TLS, "smtp-tls", "", "SMTP relay TLS: none, starttls, tls (implicit), or empty for STARTTLS when offered")
 	fs.BoolVar(&c.relay.InsecureSkipVerify, "smtp-insecure", false, "accept any certificate from the SMTP relay")
 	fs.StringVar(&c.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' (or ?admin_token=) on the control API, the MailHog API and the inbox page")
+	fs.Var(&c.corsOrigins, "cors-origin", "a web origin (scheme://host[:port]) whose pages may use the control plane, beside the emulator's own and loopback ones; repeatable, or comma-separated")
+	fs.Var(&c.allowedHosts, "allowed-host", "a host name under which the control plane answers, beside loopback names, IP addresses, single-label names and the --public-url host; repeatable, or comma-separated")
 	fs.IntVar(&c.inboxLimit, "inbox-limit", 1000, "emails and SMS kept per environment (each); the oldest are dropped")
 	fs.IntVar(&c.maxEnvs, "max-environments", 1000, "environments the emulator holds at most")
 	fs.IntVar(&c.maxUsers, "max-users", 100000, "users an environment holds at most; a sign-up beyond them answers 429")
@@ -176,7 +195,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger,
-		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs, MaxUsers: cfg.maxUsers}
+		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs, MaxUsers: cfg.maxUsers,
+		CORSOrigins: cfg.corsOrigins, AllowedHosts: cfg.allowedHosts}
+	if host, _, err := net.SplitHostPort(cfg.addr); err == nil && host != "" {
+		opts.AllowedHosts = append(opts.AllowedHosts, host) // the listen address
+	}
 	if cfg.relay.Addr != "" {
 		opts.Relay = &cfg.relay
 	}

@@ -72,8 +72,17 @@ type Options struct {
 	MaxUsers int
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// (or ?admin_token=) on the control API, the MailHog API and the inbox
-	// page. The Altogic API and email links never need it.
+	// page, health excepted. The Altogic API and email links never need it.
 	AdminToken string
+	// CORSOrigins are web origins ("http://myapp.test:3000") whose pages may
+	// use the control plane, beside the emulator's own origin and loopback
+	// origins; "*" allows every origin. The Altogic API answers any origin.
+	CORSOrigins []string
+	// AllowedHosts are host names under which the control plane answers,
+	// beside loopback names, IP addresses, single-label names, .internal
+	// names and PublicURL's host; "*" allows every name. The Altogic API
+	// answers any host name.
+	AllowedHosts []string
 }
 
 // Emulator is the Altogic auth API emulator. It is an http.Handler; create
@@ -90,6 +99,7 @@ type Emulator struct {
 	maxEnvs    int
 	maxUsers   int
 	adminToken string
+	access     accessRules
 	secret     []byte
 	spec       *spec
 	coverage   coverage
@@ -121,6 +131,9 @@ type operation struct {
 	// control marks the emulator's own control API: never faulted, never
 	// in the request journal.
 	control bool
+	// global marks control operations that use no environment's state, so
+	// that they never create one (and work when the limit is reached).
+	global bool
 }
 
 // Replies other than a 200 JSON body.
@@ -198,6 +211,10 @@ func New(opts Options) (*Emulator, error) {
 			return nil, err
 		}
 	}
+	var err error
+	if e.access, err = newAccessRules(opts.CORSOrigins, opts.AllowedHosts, e.publicURL); err != nil {
+		return nil, err
+	}
 	e.spec = loadSpec()
 	e.emails, e.sms = compileTemplates(e.fixtures)
 	e.coverage = newCoverage(e.spec.operationIDs())
@@ -210,6 +227,7 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Relay != nil {
 		e.relay = newRelayer(*opts.Relay, e.log)
 	}
+	e.envs[DefaultEnvironment] = e.newEnvironment(DefaultEnvironment)
 	return e, nil
 }
 
@@ -243,6 +261,7 @@ func (e *Emulator) routes() map[string]operation {
 	phone := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "phone"} }
 	link := func(h handlerFunc) operation { return operation{handler: h} }
 	ctl := func(h handlerFunc) operation { return operation{handler: h, control: true} }
+	global := func(h handlerFunc) operation { return operation{handler: h, control: true, global: true} }
 	return map[string]operation{
 		// The four password-reset flows.
 		"sendResetPwdEmail": email(e.sendResetPwdEmail),
@@ -272,13 +291,13 @@ func (e *Emulator) routes() map[string]operation {
 		"changePhone":             phone(e.changePhone),
 		"signInWithProvider":      link(e.signInWithProvider),
 		// The control API.
-		"health":            ctl(e.health),
+		"health":            global(e.health),
 		"resetEnvironment":  ctl(e.resetEnvironment),
 		"listUsers":         ctl(e.listUsers),
 		"createUser":        ctl(e.createUser),
 		"getConfig":         ctl(e.getConfig),
 		"patchConfig":       ctl(e.patchConfig),
-		"getOpenAPI":        ctl(e.getOpenAPI),
+		"getOpenAPI":        global(e.getOpenAPI),
 		"listEmails":        ctl(e.listEmails),
 		"latestEmail":       ctl(e.latestEmail),
 		"getEmail":          ctl(e.getEmail),
@@ -292,13 +311,13 @@ func (e *Emulator) routes() map[string]operation {
 		"listFaults":        ctl(e.listFaults),
 		"clearFaults":       ctl(e.clearFaults),
 		"listRequests":      ctl(e.listRequests),
-		"getCoverage":       ctl(e.getCoverage),
+		"getCoverage":       global(e.getCoverage),
 		"exportState":       ctl(e.exportState),
 		"importState":       ctl(e.importState),
-		"inboxRedirect":     ctl(e.inboxRedirect),
-		"inboxPage":         ctl(e.inboxPageHandler),
-		"listEnvironments":  ctl(e.listEnvironments),
-		"deleteEnvironment": ctl(e.deleteEnvironment),
+		"inboxRedirect":     global(e.inboxRedirect),
+		"inboxPage":         global(e.inboxPageHandler),
+		"listEnvironments":  global(e.listEnvironments),
+		"deleteEnvironment": global(e.deleteEnvironment),
 		"inboxEvents":       ctl(e.inboxEvents),
 		// MailHog's API.
 		"mailhogMessages":  ctl(e.mailhogMessages),
@@ -313,7 +332,8 @@ func (e *Emulator) routes() map[string]operation {
 // call is one request on its way to a handler.
 type call struct {
 	e      *Emulator
-	env    *env
+	envID  string
+	env    *env // nil for global operations
 	r      *http.Request
 	body   []byte
 	prefix string // "" or "/e:{envId}"
@@ -376,7 +396,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, asAPIError(fmt.Errorf("internal error: %v", p)))
 		}
 	}()
-	if corsPreflight(w, r) {
+	if e.corsHeaders(w, r) {
 		return
 	}
 	began := time.Now()
@@ -400,7 +420,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // exchange is what serve learned about a request, for the journal and the
 // coverage report.
 type exchange struct {
-	env       *env
+	envID     string
+	env       *env // once created
 	operation string
 	control   bool
 }
@@ -414,12 +435,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err != nil {
 		return nil, err
 	}
-	x.control = strings.HasPrefix(rest, "/_emulator/")
-	en, err := e.environment(envID)
-	if err != nil {
-		return nil, err
-	}
-	x.env = en
+	x.envID, x.control = envID, onControlPlane(rest)
 	// Route on the path without the environment prefix: a shallow copy with
 	// its own URL (headers are shared with r).
 	rr := new(http.Request)
@@ -432,18 +448,19 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 		// probes such as wait-on send it.
 		rr.Method = http.MethodGet
 	}
+	if x.control {
+		// Before routing: a foreign page learns nothing, not even which
+		// paths exist.
+		if err := e.checkControlAccess(r, controlOperation(rest)); err != nil {
+			return nil, err
+		}
+	}
 	route, pathParams, err := e.spec.findRoute(rr)
 	if err != nil {
 		return nil, routeError(r, err)
 	}
 	x.operation = route.Operation.OperationID
 	op := e.ops[x.operation]
-	x.control = op.control
-	if op.control {
-		if err := e.checkAdminToken(r); err != nil {
-			return nil, err
-		}
-	}
 	if op.api {
 		if err := e.checkClientKey(r); err != nil {
 			return nil, err
@@ -459,7 +476,18 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err := e.spec.validateRequest(rr, route, pathParams, body); err != nil {
 		return nil, err
 	}
-	c := &call{e: e, env: en, r: rr, body: body, prefix: prefix, params: pathParams, now: en.clock.now(e.clock)}
+	c := &call{e: e, envID: envID, r: rr, body: body, prefix: prefix, params: pathParams}
+	if op.global {
+		c.now = e.clock.Now().UTC()
+		return op.handler(c)
+	}
+	// Last, when every check has passed: a refused request never creates
+	// an environment.
+	en, err := e.environment(envID)
+	if err != nil {
+		return nil, err
+	}
+	x.env, c.env, c.now = en, en, en.clock.now(e.clock)
 	if !op.control {
 		if err := c.applyFault(x.operation); err != nil {
 			return nil, err
@@ -469,6 +497,15 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 		return nil, err
 	}
 	return op.handler(c)
+}
+
+// controlOperation names the control operation of a path where access
+// rules differ by operation: only health, for now.
+func controlOperation(rest string) string {
+	if rest == "/_emulator/health" {
+		return "health"
+	}
+	return ""
 }
 
 // checkQuery rejects a query string Go cannot decode (a bad %-escape, a
@@ -601,21 +638,36 @@ func jsonSyntaxProblem(body []byte) string {
 }
 
 // environment answers the state of envID, creating it from the fixtures the
-// first time it is used.
+// first time it is used. The default environment exists from the start and
+// does not count against the limit.
 func (e *Emulator) environment(envID string) (*env, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if en, ok := e.envs[envID]; ok {
 		return en, nil
 	}
-	if len(e.envs) >= e.maxEnvs {
+	if envID != DefaultEnvironment && len(e.envs)-1 >= e.maxEnvs {
 		return nil, newError(http.StatusTooManyRequests, codeTooManyEnvironments, fmt.Sprintf(
-			"The emulator already holds %d environments, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", e.maxEnvs))
+			"The emulator already holds %d environments beside the default one, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", e.maxEnvs))
 	}
+	en := e.newEnvironment(strings.Clone(envID))
+	e.envs[en.id] = en
+	return en, nil
+}
+
+// lookupEnvironment answers the state of envID if it exists, without
+// creating it.
+func (e *Emulator) lookupEnvironment(envID string) *env {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.envs[envID]
+}
+
+// newEnvironment answers an environment loaded from the fixtures.
+func (e *Emulator) newEnvironment(envID string) *env {
 	en := newEnv(envID, e.inboxLimit, e.tokenLimit, e.maxUsers)
 	en.loadLocked(e.fixtures, e.clock.Now().UTC())
-	e.envs[envID] = en
-	return en, nil
+	return en
 }
 
 // Environments answers the ids of the environments used so far, sorted.

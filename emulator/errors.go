@@ -41,6 +41,8 @@ const (
 	codeTooManyUsers          = "too_many_users"
 	codeAdminTokenRequired    = "admin_token_required"
 	codeInvalidAdminToken     = "invalid_admin_token"
+	codeForbiddenHost         = "forbidden_host"
+	codeForbiddenOrigin       = "forbidden_origin"
 )
 
 // The messages of the real service (Altogic where known, else Agnost).

@@ -33,13 +33,51 @@ func TestAdminToken(t *testing.T) {
 
 func TestMaxEnvironments(t *testing.T) {
 	h := newHarnessWith(t, Options{MaxEnvironments: 2})
-	h.do("GET", "/_emulator/health", nil, nil).wantStatus(t, 200) // default
-	h.do("GET", "/e:a/_emulator/health", nil, nil).wantStatus(t, 200)
-	h.envAPI("b", "POST", "/send-reset?email="+verified, "", nil).wantError(t, 429, "too_many_environments", "")
-	h.do("DELETE", "/e:a/_emulator/environment", nil, nil).wantStatus(t, 204)
+	// default exists from the start and does not count.
+	h.do("GET", "/e:a/_emulator/users", nil, nil).wantStatus(t, 200)
 	h.envAPI("b", "POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
-	if got := strings.Join(h.em.Environments(), ","); got != "b,default" {
+	h.envAPI("c", "POST", "/send-reset?email="+verified, "", nil).wantError(t, 429, "too_many_environments", "")
+	// At the limit, health, the list and deleting still work, and so does
+	// the default environment.
+	h.do("GET", "/e:c/_emulator/health", nil, nil).wantStatus(t, 200)
+	h.do("GET", "/e:c/_emulator/environments", nil, nil).wantStatus(t, 200)
+	h.do("DELETE", "/e:c/_emulator/environment", nil, nil).wantStatus(t, 204)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	h.do("DELETE", "/e:a/_emulator/environment", nil, nil).wantStatus(t, 204)
+	h.envAPI("c", "POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	if got := strings.Join(h.em.Environments(), ","); got != "b,c,default" {
 		t.Fatalf("environments %s", got)
+	}
+	// Deleting the default environment gives a fresh one.
+	h.do("DELETE", "/_emulator/environment", nil, nil).wantStatus(t, 204)
+	if got := strings.Join(h.em.Environments(), ","); got != "b,c,default" {
+		t.Fatalf("environments after deleting default: %s", got)
+	}
+	if emails, _ := h.em.mustEnv(t, DefaultEnvironment).inbox.Count(); emails != 0 {
+		t.Fatalf("the fresh default environment has %d emails", emails)
+	}
+}
+
+// A request refused by routing or an access check never creates its
+// environment, so unauthenticated traffic cannot use up the limit.
+func TestRefusedRequestsCreateNoEnvironment(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxEnvironments: 1, AdminToken: "tok", Fixtures: mustParse(t, "f", "clientKeys: [good]\nusers: []\n")})
+	for i := range 5 {
+		env := fmt.Sprintf("/e:x%d", i)
+		h.do("GET", env+"/_emulator/users", nil, nil).wantStatus(t, 401)                                   // no admin token
+		h.do("GET", env+"/_emulator/users", hdr{"Origin": "https://evil.example"}, nil).wantStatus(t, 403) // foreign page
+		h.do("GET", env+"/_emulator/nope", hdr{"Authorization": "Bearer tok"}, nil).wantStatus(t, 404)     // no route
+		h.do("POST", env+"/_api/rest/v1/auth/send-reset?email=a@b.co", nil, nil).wantStatus(t, 401)        // no client key
+		h.do("POST", env+"/_api/rest/v1/auth/send-reset?email=a@b.co", hdr{"X-Client-Key": "bad"}, nil).wantStatus(t, 401)
+		h.do("GET", env+"/_api/rest/v1/auth/nope", hdr{"X-Client-Key": "good"}, nil).wantStatus(t, 404)
+		h.do("GET", env+"/_emulator/health", nil, nil).wantStatus(t, 200) // needs no token, creates nothing
+	}
+	if got := strings.Join(h.em.Environments(), ","); got != "default" {
+		t.Fatalf("refused requests created environments: %s", got)
+	}
+	h.do("POST", "/e:real/_api/rest/v1/auth/send-reset?email=nobody@example.com", hdr{"X-Client-Key": "good"}, nil).wantStatus(t, 401)
+	if got := strings.Join(h.em.Environments(), ","); got != "default,real" {
+		t.Fatalf("an accepted request did not create its environment: %s", got)
 	}
 }
 

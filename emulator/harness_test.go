@@ -174,6 +174,10 @@ func (h *harness) do(method, path string, headers hdr, body any) resp {
 		h.t.Fatal(err)
 	}
 	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := h.http.Do(req)

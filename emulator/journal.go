@@ -75,11 +75,19 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 	if x.operation != "" {
 		e.coverage.add(x.operation, status)
 	}
-	if x.env == nil || x.control {
+	if x.control || x.envID == "" {
 		return
 	}
+	en := x.env
+	if en == nil {
+		// Refused before its environment was created: noted only in an
+		// environment that exists.
+		if en = e.lookupEnvironment(x.envID); en == nil {
+			return
+		}
+	}
 	entry := journalEntry{
-		Time: x.env.clock.now(e.clock), Method: r.Method, Path: truncate(r.URL.Path, maxJournalText), Operation: x.operation,
+		Time: en.clock.now(e.clock), Method: strings.Clone(r.Method), Path: strings.Clone(truncate(r.URL.Path, maxJournalText)), Operation: x.operation,
 		Status: status, Errors: []string{}, Validation: []string{},
 		DurationMs: float64(took.Microseconds()) / 1000,
 	}
@@ -87,11 +95,11 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 		for _, it := range failure.items {
 			entry.Errors = append(entry.Errors, it.Code)
 			if it.Code == codeValidation {
-				entry.Validation = append(entry.Validation, truncate(it.Message, maxJournalText))
+				entry.Validation = append(entry.Validation, strings.Clone(truncate(it.Message, maxJournalText)))
 			}
 		}
 	}
-	x.env.journal.add(entry)
+	en.journal.add(entry)
 }
 
 // listRequests is GET /_emulator/requests?operation=&status=.

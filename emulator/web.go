@@ -46,9 +46,15 @@ func (e *Emulator) inboxRedirect(c *call) (any, error) {
 // all its state are gone; its next use creates it afresh from the fixtures.
 func (e *Emulator) deleteEnvironment(c *call) (any, error) {
 	e.mu.Lock()
-	delete(e.envs, c.env.id)
+	en := e.envs[c.envID]
+	delete(e.envs, c.envID)
+	if c.envID == DefaultEnvironment {
+		e.envs[DefaultEnvironment] = e.newEnvironment(DefaultEnvironment) // it always exists
+	}
 	e.mu.Unlock()
-	c.env.inbox.Clear()
+	if en != nil {
+		en.inbox.Clear() // its messages go now, even while a request in flight holds it
+	}
 	return noContent{}, nil
 }
 

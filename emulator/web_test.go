@@ -92,7 +92,14 @@ func TestInboxPageIsServed(t *testing.T) {
 	if loc := h.do("GET", "/e:page/_emulator", nil, nil).wantStatus(t, 302).header.Get("Location"); loc != "/e:page/_emulator/" {
 		t.Fatalf("redirect to %q", loc)
 	}
+	// The page and its redirect use no state: only the page's first
+	// inbox read creates the environment.
 	var envs struct{ Environments []string }
+	h.do("GET", "/_emulator/environments", nil, nil).wantStatus(t, 200).json(t, &envs)
+	if strings.Join(envs.Environments, ",") != "default" {
+		t.Fatalf("environments %v", envs.Environments)
+	}
+	h.do("GET", "/e:page/_emulator/inbox/emails", nil, nil).wantStatus(t, 200)
 	h.do("GET", "/_emulator/environments", nil, nil).wantStatus(t, 200).json(t, &envs)
 	if strings.Join(envs.Environments, ",") != "default,page" {
 		t.Fatalf("environments %v", envs.Environments)
