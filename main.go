@@ -146,8 +146,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	if c.inboxLimit < 1 || c.maxEnvs < 1 || c.maxUsers < 1 {
-		return c, fmt.Errorf("--inbox-limit, --max-environments and --max-users must be at least 1")
+	for _, b := range []struct {
+		name     string
+		v, lo, hi int
+	}{
+		{"--inbox-limit", c.inboxLimit, 1, 1_000_000},
+		{"--max-environments", c.maxEnvs, 1, 100_000},
+		{"--max-users", c.maxUsers, 1, 10_000_000},
+	} {
+		if b.v < b.lo || b.v > b.hi {
+			return c, fmt.Errorf("%s must be from %d to %d, not %d", b.name, b.lo, b.hi, b.v)
+		}
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)

@@ -220,7 +220,12 @@ func (c *call) waitParam() (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if n, nerr := strconv.Atoi(s); nerr == nil {
-		d, err = time.Duration(n)*time.Second, nil
+		// Whole seconds, bounded before they are multiplied: 18446744074
+		// must not wrap around into a short wait.
+		d, err = -1, nil
+		if n >= 0 && n <= int(maxWait/time.Second) {
+			d = time.Duration(n) * time.Second
+		}
 	}
 	if err != nil || d < 0 || d > maxWait {
 		var fe fieldErrors

@@ -26,7 +26,15 @@ type fault struct {
 	DropMessage bool `json:"dropMessage,omitempty"`
 }
 
-const maxFaultDelay = 60 * time.Second
+// The bounds of a fault, checked before any arithmetic: a delay that
+// overflowed into a short one, or a message of a megabyte kept a thousand
+// times, is refused instead.
+const (
+	maxFaultDelayMs = 60_000
+	maxFaultTimes   = 1_000_000
+	maxFaultCode    = 64
+	maxFaultMessage = 1024
+)
 
 // maxFaults bounds the pending faults of an environment, so that a suite
 // adding faults it never uses does not grow the emulator without end.
@@ -49,11 +57,17 @@ func (e *Emulator) addFault(c *call) (any, error) {
 	if f.Times == 0 {
 		f.Times = 1
 	}
-	if f.Times < 0 {
-		fe.add("times", "body", "'times' must be 1 or more.")
+	if f.Times < 0 || f.Times > maxFaultTimes {
+		fe.add("times", "body", fmt.Sprintf("'times' must be from 1 to %d.", maxFaultTimes))
 	}
-	if f.DelayMs < 0 || time.Duration(f.DelayMs)*time.Millisecond > maxFaultDelay {
-		fe.add("delayMs", "body", "'delayMs' must be from 0 to 60000.")
+	if f.DelayMs < 0 || f.DelayMs > maxFaultDelayMs {
+		fe.add("delayMs", "body", fmt.Sprintf("'delayMs' must be from 0 to %d.", maxFaultDelayMs))
+	}
+	if len(f.Code) > maxFaultCode {
+		fe.add("code", "body", fmt.Sprintf("'code' must be at most %d bytes.", maxFaultCode))
+	}
+	if len(f.Message) > maxFaultMessage {
+		fe.add("message", "body", fmt.Sprintf("'message' must be at most %d bytes.", maxFaultMessage))
 	}
 	if f.Status == 0 && f.DelayMs == 0 && !f.DropMessage {
 		fe.add("status", "body", "A fault needs a status, a delayMs or dropMessage.")

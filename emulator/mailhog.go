@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,32 +39,38 @@ type mailhogPage struct {
 
 // page answers emails[start:start+limit] (newest first) as MailHog does.
 func (c *call) mailhogPage(emails []inbox.Email) (any, error) {
-	start, err := c.intParam("start", 0, 0)
+	start, err := c.intParam("start", 0, 0, maxMailHogStart)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := c.intParam("limit", 50, 1)
+	limit, err := c.intParam("limit", 50, 1, maxMailHogLimit)
 	if err != nil {
 		return nil, err
 	}
 	p := mailhogPage{Total: len(emails), Start: start, Items: []*data.Message{}}
-	for i := start; i < len(emails) && i < start+limit; i++ {
+	for i := start; i < len(emails) && i-start < limit; i++ {
 		p.Items = append(p.Items, mailhogMessage(emails[i]))
 	}
 	p.Count = len(p.Items)
 	return p, nil
 }
 
-// intParam reads a whole-number query parameter of at least min.
-func (c *call) intParam(name string, def, min int) (int, error) {
+// The bounds of MailHog's paging parameters: more than any inbox holds.
+const (
+	maxMailHogStart = 1_000_000
+	maxMailHogLimit = 10_000
+)
+
+// intParam reads a whole-number query parameter from min to max.
+func (c *call) intParam(name string, def, min, max int) (int, error) {
 	s := strings.TrimSpace(c.query(name))
 	if s == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < min {
+	if err != nil || n < min || n > max {
 		var fe fieldErrors
-		fe.add(name, "query", "'"+name+"' must be a whole number of at least "+strconv.Itoa(min)+".")
+		fe.add(name, "query", fmt.Sprintf("'%s' must be a whole number from %d to %d.", name, min, max))
 		return 0, fe.err()
 	}
 	return n, nil
