@@ -267,6 +267,8 @@ func TestHelpListsEveryFlag(t *testing.T) {
 func TestStartUpErrors(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("users:\n  - email: a@example.com\n    password: x\n  - email: a@example.com\n    password: y\n"), 0o600)
+	inf := filepath.Join(t.TempDir(), "inf.yaml")
+	os.WriteFile(inf, []byte("users:\n  - email: a@example.com\n    password: x\n    score: .inf\n"), 0o600)
 	cases := []struct {
 		args []string
 		env  map[string]string
@@ -274,6 +276,7 @@ func TestStartUpErrors(t *testing.T) {
 	}{
 		{[]string{"--fixtures", bad, "--addr", "127.0.0.1:0"}, nil, bad + ":4: users[1]: duplicate email"},
 		{[]string{"--fixtures", "no-such-file.yaml"}, nil, "no-such-file.yaml"},
+		{[]string{"--fixtures", inf, "--addr", "127.0.0.1:0"}, nil, inf + ":4: users[0].score: .inf is not a number JSON can hold"},
 		{[]string{"--log-format", "xml"}, nil, "--log-format must be text or json"},
 		{[]string{"--public-url", "ftp://x", "--addr", "127.0.0.1:0"}, nil, "public URL"},
 		{[]string{"extra"}, nil, "unexpected argument"},

@@ -36,11 +36,11 @@ type userData struct {
 	emailVerified bool
 	phoneVerified bool
 	smsCode       string
-	extra         map[string]any
+	extra         map[string]json.RawMessage
 }
 
 func parseUserData(fe *fieldErrors, b signUpBody) userData {
-	d := userData{extra: map[string]any{}}
+	d := userData{extra: map[string]json.RawMessage{}}
 	param, raw := "nameOrUserData", b.NameOrUserData
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		param, raw = "name", b.Name
@@ -53,7 +53,7 @@ func parseUserData(fe *fieldErrors, b signUpBody) userData {
 		json.Unmarshal(raw, &d.name)
 		return d
 	}
-	var obj map[string]any
+	var obj map[string]json.RawMessage
 	if raw[0] != '{' || json.Unmarshal(raw, &obj) != nil {
 		fe.add(param, "body", "'"+param+"' must be the user's name or an object of user data.")
 		return d
@@ -61,14 +61,14 @@ func parseUserData(fe *fieldErrors, b signUpBody) userData {
 	for k, v := range obj {
 		switch k {
 		case "name":
-			d.name, _ = v.(string)
+			json.Unmarshal(v, &d.name) // not a string: no name
 		case "emailVerified":
-			d.emailVerified, _ = v.(bool)
+			json.Unmarshal(v, &d.emailVerified)
 		case "phoneVerified":
-			d.phoneVerified, _ = v.(bool)
+			json.Unmarshal(v, &d.phoneVerified)
 		default:
 			if !reservedFields[k] {
-				d.extra[k] = v
+				d.extra[k] = compactJSON(v)
 			}
 		}
 	}
@@ -340,9 +340,10 @@ func (e *Emulator) signOut(c *call) (any, error) {
 // userFromFixture turns a fixture (or a user posted to the control API)
 // into userData for newUserLocked.
 func userFromFixture(fu fixtures.User) userData {
-	d := userData{name: fu.Name, emailVerified: fu.EmailVerified, phoneVerified: fu.PhoneVerified, smsCode: fu.SMSCode, extra: map[string]any{}}
+	d := userData{name: fu.Name, emailVerified: fu.EmailVerified, phoneVerified: fu.PhoneVerified, smsCode: fu.SMSCode,
+		extra: make(map[string]json.RawMessage, len(fu.Extra))}
 	for k, v := range fu.Extra {
-		d.extra[k] = v
+		d.extra[k] = v // fixtures' values are never changed: shared
 	}
 	return d
 }

@@ -126,12 +126,10 @@ func (e *Emulator) createUser(c *call) (any, error) {
 	boolean("emailVerified", &fu.EmailVerified)
 	boolean("phoneVerified", &fu.PhoneVerified)
 	fu.Email = normalizeEmail(fu.Email)
-	fu.Extra = map[string]any{}
+	fu.Extra = map[string]json.RawMessage{}
 	for k, v := range raw {
 		if !reservedFields[k] {
-			var val any
-			json.Unmarshal(v, &val)
-			fu.Extra[k] = val
+			fu.Extra[k] = compactJSON(v)
 		}
 	}
 	if fu.Email == "" && fu.Phone == "" {

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -90,13 +91,14 @@ func (o *object) boolean(k string, v bool) {
 func (o *object) time(k string, t time.Time) { o.str(k, formatTime(t)) }
 func (o *object) raw(k string, v []byte)     { o.key(k); o.b = append(o.b, v...) }
 
-// value writes any other value with encoding/json (user data).
-func (o *object) value(k string, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		data = []byte("null")
+// compactJSON answers valid JSON without insignificant white space, in a
+// buffer of its own.
+func compactJSON(v []byte) json.RawMessage {
+	var b bytes.Buffer
+	if json.Compact(&b, v) != nil {
+		return json.RawMessage("null") // not JSON: the caller checked it was
 	}
-	o.raw(k, data)
+	return json.RawMessage(b.Bytes())
 }
 
 func (o *object) end() []byte { return append(o.b, '}') }

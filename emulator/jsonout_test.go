@@ -21,12 +21,12 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 
 func TestUserJSONIsValidWithAnyData(t *testing.T) {
 	u := &user{id: "0123456789abcdef01234567", provider: "altogic", email: "a\"b@example.com", name: "N\u2028",
-		extra: map[string]any{"z": 1, "a": []any{"x", map[string]any{"k": nil}}, "fn": make(chan int)}}
+		extra: map[string]json.RawMessage{"z": json.RawMessage("1"), "a": compactJSON([]byte(`[ "x", {"k": null} ]`)), "bad": compactJSON([]byte("{"))}}
 	var back map[string]any
 	if err := json.Unmarshal(u.appendJSON(nil), &back); err != nil {
 		t.Fatalf("%s: %v", u.appendJSON(nil), err)
 	}
-	if back["email"] != "a\"b@example.com" || back["fn"] != nil || back["a"].([]any)[0] != "x" {
+	if back["email"] != "a\"b@example.com" || back["bad"] != nil || back["a"].([]any)[0] != "x" || back["z"] != 1.0 {
 		t.Fatalf("%v", back)
 	}
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/url"
@@ -149,10 +150,16 @@ func (u *user) field(name string) string {
 	case "phoneVerified":
 		return fmt.Sprint(u.phoneVerified)
 	}
-	if v, ok := u.extra[name]; ok && v != nil {
-		return fmt.Sprint(v)
+	v, ok := u.extra[name]
+	if !ok || string(v) == "null" {
+		return ""
 	}
-	return ""
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	return string(v) // a number, a boolean, or the JSON of a list or object
+
 }
 
 // linkEmail builds the email that carries lt's link to u. The caller holds

@@ -3,6 +3,7 @@ package emulator
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -56,7 +57,7 @@ func (e *Emulator) signInWithProvider(c *call) (any, error) {
 		if err := en.roomForUserLocked(); err != nil {
 			return failRedirect(redirect, http.StatusTooManyRequests, action, err.items[0].Message), nil
 		}
-		u = en.newUserLocked("", email, "", randomHex(32), userData{name: name, emailVerified: true, extra: map[string]any{}}, c.now)
+		u = en.newUserLocked("", email, "", randomHex(32), userData{name: name, emailVerified: true, extra: map[string]json.RawMessage{}}, c.now)
 		u.provider = provider
 		u.providerID = providerID
 	}

@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -43,20 +45,20 @@ type EnvState struct {
 // UserState is a user with what the API never shows: the salted password
 // hash (hex) and a pinned SMS code.
 type UserState struct {
-	ID            string         `json:"_id"`
-	Provider      string         `json:"provider"`
-	ProviderID    string         `json:"providerUserId,omitempty"`
-	Email         string         `json:"email,omitempty"`
-	Phone         string         `json:"phone,omitempty"`
-	Name          string         `json:"name,omitempty"`
-	EmailVerified bool           `json:"emailVerified"`
-	PhoneVerified bool           `json:"phoneVerified"`
-	SignUpAt      time.Time      `json:"signUpAt"`
-	LastLoginAt   time.Time      `json:"lastLoginAt"`
-	PasswordSalt  string         `json:"passwordSalt"`
-	PasswordHash  string         `json:"passwordHash"`
-	SMSCode       string         `json:"smsCode,omitempty"`
-	Data          map[string]any `json:"data,omitempty"`
+	ID            string                     `json:"_id"`
+	Provider      string                     `json:"provider"`
+	ProviderID    string                     `json:"providerUserId,omitempty"`
+	Email         string                     `json:"email,omitempty"`
+	Phone         string                     `json:"phone,omitempty"`
+	Name          string                     `json:"name,omitempty"`
+	EmailVerified bool                       `json:"emailVerified"`
+	PhoneVerified bool                       `json:"phoneVerified"`
+	SignUpAt      time.Time                  `json:"signUpAt"`
+	LastLoginAt   time.Time                  `json:"lastLoginAt"`
+	PasswordSalt  string                     `json:"passwordSalt"`
+	PasswordHash  string                     `json:"passwordHash"`
+	SMSCode       string                     `json:"smsCode,omitempty"`
+	Data          map[string]json.RawMessage `json:"data,omitempty"`
 }
 
 // SessionState is a session.
@@ -138,75 +140,310 @@ func (en *env) exportLocked() EnvState {
 	return st
 }
 
-// importLocked replaces the environment's state; the caller holds en.mu.
-// Nothing changes when st is not valid.
-func (en *env) importLocked(st EnvState) error {
+// importedState is an EnvState checked whole and turned into the
+// environment's own structures, ready to replace its state.
+type importedState struct {
+	settings fixtures.Settings
+	users    map[string]*user
+	byEmail  map[string]string
+	byPhone  map[string]string
+	sessions []SessionState // oldest first
+	links    []LinkState
+	access   []AccessState
+	codes    []CodeState
+	emails   []inbox.Email
+	sms      []inbox.SMS
+	clock    ClockState
+}
+
+// The kinds a snapshot may name.
+var (
+	accessKinds = map[string]bool{"reset-pwd": true, "email-signin": true, "magic-link": true, "oauth-signin": true, "oauth-signup": true}
+	codeActions = map[string]bool{"reset-pwd-code": true, "phone-confirm": true, "signin-code": true, "change-phone": true}
+	providers   = map[string]bool{"altogic": true, "google": true, "facebook": true, "twitter": true, "apple": true, "discord": true, "github": true}
+)
+
+// maxTokenText bounds the tokens, keys and names a snapshot may hold.
+const maxTokenText = 1024
+
+// checkImport checks a snapshot of one environment as fixtures and the
+// control API are checked (formats, emails as sign-up stores them, user
+// data, the limits, and that every session, token and code names a user of
+// the snapshot), and prepares it. Nothing is applied: a snapshot is taken
+// whole or not at all.
+func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 	if st.Version != snapshotVersion {
-		return fmt.Errorf("the state's version is %d; this emulator reads version %d", st.Version, snapshotVersion)
+		return nil, fmt.Errorf("the state's version is %d; this emulator reads version %d", st.Version, snapshotVersion)
 	}
 	if err := st.Settings.Validate(); err != nil {
-		return fmt.Errorf("settings: %w", err)
+		return nil, fmt.Errorf("settings: %w", err)
 	}
-	users := map[string]*user{}
-	byEmail, byPhone := map[string]string{}, map[string]string{}
+	limits := []struct {
+		what   string
+		n, max int
+	}{
+		{"users", len(st.Users), e.maxUsers}, {"sessions", len(st.Sessions), e.tokenLimit},
+		{"links", len(st.Links), e.tokenLimit}, {"accessTokens", len(st.AccessTokens), e.tokenLimit},
+		{"codes", len(st.Codes), e.tokenLimit},
+	}
+	if e.inboxLimit > 0 {
+		limits = append(limits, struct {
+			what   string
+			n, max int
+		}{"emails", len(st.Emails), e.inboxLimit}, struct {
+			what   string
+			n, max int
+		}{"sms", len(st.SMS), e.inboxLimit})
+	}
+	for _, l := range limits {
+		if l.n > l.max {
+			return nil, fmt.Errorf("%s: %d of them, more than an environment holds (%d)", l.what, l.n, l.max)
+		}
+	}
+	im := &importedState{settings: st.Settings, users: map[string]*user{}, byEmail: map[string]string{}, byPhone: map[string]string{}, clock: st.Clock}
 	for i, us := range st.Users {
-		salt, err1 := hex.DecodeString(us.PasswordSalt)
-		hash, err2 := hex.DecodeString(us.PasswordHash)
+		u, err := checkImportedUser(us)
+		if err != nil {
+			return nil, fmt.Errorf("users[%d]: %w", i, err)
+		}
 		switch {
-		case !fixtures.ValidObjectID(us.ID):
-			return fmt.Errorf("users[%d]: _id %q is not 24 lowercase hex digits", i, us.ID)
-		case users[us.ID] != nil:
-			return fmt.Errorf("users[%d]: duplicate _id %q", i, us.ID)
-		case err1 != nil || err2 != nil || len(hash) == 0:
-			return fmt.Errorf("users[%d]: passwordSalt and passwordHash must be hex", i)
-		case us.Email != "" && byEmail[us.Email] != "":
-			return fmt.Errorf("users[%d]: duplicate email %q", i, us.Email)
-		case us.Phone != "" && byPhone[us.Phone] != "":
-			return fmt.Errorf("users[%d]: duplicate phone %q", i, us.Phone)
+		case im.users[u.id] != nil:
+			return nil, fmt.Errorf("users[%d]: duplicate _id %q", i, u.id)
+		case u.email != "" && im.byEmail[u.email] != "":
+			return nil, fmt.Errorf("users[%d]: duplicate email %q", i, u.email)
+		case u.phone != "" && im.byPhone[u.phone] != "":
+			return nil, fmt.Errorf("users[%d]: duplicate phone %q", i, u.phone)
 		}
-		provider := us.Provider
-		if provider == "" {
-			provider = "altogic"
+		im.users[u.id] = u
+		if u.email != "" {
+			im.byEmail[u.email] = u.id
 		}
-		data := us.Data
-		if data == nil {
-			data = map[string]any{}
-		}
-		users[us.ID] = &user{
-			id: us.ID, provider: provider, providerID: us.ProviderID, email: us.Email, phone: us.Phone, name: us.Name,
-			emailVerified: us.EmailVerified, phoneVerified: us.PhoneVerified, salt: salt, hash: hash,
-			signUpAt: us.SignUpAt, lastLoginAt: us.LastLoginAt, pinnedCode: us.SMSCode, extra: data,
-		}
-		if us.Email != "" {
-			byEmail[us.Email] = us.ID
-		}
-		if us.Phone != "" {
-			byPhone[us.Phone] = us.ID
+		if u.phone != "" {
+			im.byPhone[u.phone] = u.id
 		}
 	}
-	en.settings = st.Settings
-	en.users, en.byEmail, en.byPhone = users, byEmail, byPhone
+	userOf := func(what string, i int, id string) error {
+		if im.users[id] == nil {
+			return fmt.Errorf("%s[%d]: userId %q names no user of the state", what, i, truncate(id, 40))
+		}
+		return nil
+	}
+	token := func(what string, i int, field, v string, seen map[string]bool) error {
+		switch {
+		case v == "" || len(v) > maxTokenText:
+			return fmt.Errorf("%s[%d]: %s must be 1 to %d characters", what, i, field, maxTokenText)
+		case seen[v]:
+			return fmt.Errorf("%s[%d]: duplicate %s", what, i, field)
+		}
+		seen[v] = true
+		return nil
+	}
+	seen := map[string]bool{}
+	for i, ss := range st.Sessions {
+		if err := token("sessions", i, "token", ss.Token, seen); err != nil {
+			return nil, err
+		}
+		if err := userOf("sessions", i, ss.UserID); err != nil {
+			return nil, err
+		}
+		if err := firstErr(checkTime("creationDtm", ss.Created, false), checkTime("expires", ss.Expires, true), checkUserAgent(ss.UserAgent)); err != nil {
+			return nil, fmt.Errorf("sessions[%d]: %w", i, err)
+		}
+	}
+	im.sessions = slices.Clone(st.Sessions)
+	slices.SortStableFunc(im.sessions, func(a, b SessionState) int { return a.Created.Compare(b.Created) })
+	seen = map[string]bool{}
+	for i, l := range st.Links {
+		if err := token("links", i, "key", l.Key, seen); err != nil {
+			return nil, err
+		}
+		if err := userOf("links", i, l.UserID); err != nil {
+			return nil, err
+		}
+		switch {
+		case !linkActions[l.Action]:
+			return nil, fmt.Errorf("links[%d]: unknown action %q", i, truncate(l.Action, 40))
+		case !fixtures.ValidEmail(l.Email) || l.Email != normalizeEmail(l.Email):
+			return nil, fmt.Errorf("links[%d]: email %q is not a valid address as sign-up stores it (trimmed, lower case)", i, truncate(l.Email, 80))
+		}
+		if err := checkTime("expires", l.Expires, false); err != nil {
+			return nil, fmt.Errorf("links[%d]: %w", i, err)
+		}
+	}
+	im.links = st.Links
+	seen = map[string]bool{}
+	for i, a := range st.AccessTokens {
+		if err := token("accessTokens", i, "token", a.Token, seen); err != nil {
+			return nil, err
+		}
+		if err := userOf("accessTokens", i, a.UserID); err != nil {
+			return nil, err
+		}
+		if !accessKinds[a.Kind] {
+			return nil, fmt.Errorf("accessTokens[%d]: unknown kind %q", i, truncate(a.Kind, 40))
+		}
+		if err := checkTime("expires", a.Expires, false); err != nil {
+			return nil, fmt.Errorf("accessTokens[%d]: %w", i, err)
+		}
+	}
+	im.access = st.AccessTokens
+	seen = map[string]bool{}
+	for i, sc := range st.Codes {
+		if err := userOf("codes", i, sc.UserID); err != nil {
+			return nil, err
+		}
+		switch {
+		case !fixtures.ValidSMSCode(sc.Code):
+			return nil, fmt.Errorf("codes[%d]: code %q is not six digits", i, truncate(sc.Code, 40))
+		case !fixtures.ValidPhone(sc.Phone):
+			return nil, fmt.Errorf("codes[%d]: phone %q is not E.164", i, truncate(sc.Phone, 40))
+		case !codeActions[sc.Action]:
+			return nil, fmt.Errorf("codes[%d]: unknown action %q", i, truncate(sc.Action, 40))
+		case seen[codeKey(sc.Phone, sc.Code)]:
+			return nil, fmt.Errorf("codes[%d]: duplicate code for %s", i, sc.Phone)
+		}
+		seen[codeKey(sc.Phone, sc.Code)] = true
+		if err := checkTime("expires", sc.Expires, false); err != nil {
+			return nil, fmt.Errorf("codes[%d]: %w", i, err)
+		}
+	}
+	im.codes = st.Codes
+	seen = map[string]bool{}
+	for i, m := range st.Emails {
+		if err := token("emails", i, "id", m.ID, seen); err != nil {
+			return nil, err
+		}
+		if !linkActions[m.Action] {
+			return nil, fmt.Errorf("emails[%d]: unknown action %q", i, truncate(m.Action, 40))
+		}
+	}
+	im.emails = st.Emails
+	seen = map[string]bool{}
+	for i, m := range st.SMS {
+		if err := token("sms", i, "id", m.ID, seen); err != nil {
+			return nil, err
+		}
+		if !codeActions[m.Action] {
+			return nil, fmt.Errorf("sms[%d]: unknown action %q", i, truncate(m.Action, 40))
+		}
+	}
+	im.sms = st.SMS
+	now := e.clock.Now()
+	if st.Clock.Frozen {
+		if err := checkTime("clock.at", st.Clock.At, false); err != nil {
+			return nil, err
+		}
+	} else if t := now.Add(time.Duration(st.Clock.Offset)); t.Before(clockMin) || t.After(clockMax) {
+		return nil, fmt.Errorf("clock.offset %s would put the environment's time outside %d to %d", time.Duration(st.Clock.Offset), clockMin.Year(), clockMax.Year())
+	}
+	return im, nil
+}
+
+// checkImportedUser checks one user of a snapshot.
+func checkImportedUser(us UserState) (*user, error) {
+	provider := us.Provider
+	if provider == "" {
+		provider = "altogic"
+	}
+	salt, err1 := hex.DecodeString(us.PasswordSalt)
+	hash, err2 := hex.DecodeString(us.PasswordHash)
+	switch {
+	case !fixtures.ValidObjectID(us.ID):
+		return nil, fmt.Errorf("_id %q is not 24 lowercase hex digits", truncate(us.ID, 40))
+	case !providers[provider]:
+		return nil, fmt.Errorf("unknown provider %q", truncate(provider, 40))
+	case provider == "altogic" && us.ProviderID != "" && us.ProviderID != us.ID:
+		return nil, fmt.Errorf("providerUserId of an altogic user must be its _id")
+	case len(us.ProviderID) > maxTokenText:
+		return nil, fmt.Errorf("providerUserId is longer than %d characters", maxTokenText)
+	case us.Email == "" && us.Phone == "":
+		return nil, fmt.Errorf("a user needs an email or a phone")
+	case us.Email != "" && (!fixtures.ValidEmail(us.Email) || len(us.Email) > 254):
+		return nil, fmt.Errorf("email %q is not a valid address", truncate(us.Email, 80))
+	case us.Email != normalizeEmail(us.Email):
+		return nil, fmt.Errorf("email %q is not as sign-up stores it: trimmed and in lower case, %q", truncate(us.Email, 80), truncate(normalizeEmail(us.Email), 80))
+	case us.Phone != "" && !fixtures.ValidPhone(us.Phone):
+		return nil, fmt.Errorf("phone %q is not E.164, such as +15555555555", truncate(us.Phone, 40))
+	case us.EmailVerified && us.Email == "":
+		return nil, fmt.Errorf("emailVerified without an email")
+	case us.PhoneVerified && us.Phone == "":
+		return nil, fmt.Errorf("phoneVerified without a phone")
+	case us.SMSCode != "" && (us.Phone == "" || !fixtures.ValidSMSCode(us.SMSCode)):
+		return nil, fmt.Errorf("smsCode must be six digits, for a user with a phone")
+	case err1 != nil || err2 != nil || len(salt) == 0 || len(hash) != sha256.Size:
+		return nil, fmt.Errorf("passwordSalt and passwordHash must be hex, the hash a SHA-256")
+	}
+	if err := firstErr(checkTime("signUpAt", us.SignUpAt, false), checkTime("lastLoginAt", us.LastLoginAt, false)); err != nil {
+		return nil, err
+	}
+	data := make(map[string]json.RawMessage, len(us.Data))
+	for k, v := range us.Data {
+		if reservedFields[k] {
+			return nil, fmt.Errorf("data.%s is a field of its own and cannot be user data", k)
+		}
+		data[k] = compactJSON(v)
+	}
+	return &user{
+		id: us.ID, provider: provider, providerID: us.ProviderID, email: us.Email, phone: us.Phone, name: us.Name,
+		emailVerified: us.EmailVerified, phoneVerified: us.PhoneVerified, salt: salt, hash: hash,
+		signUpAt: us.SignUpAt, lastLoginAt: us.LastLoginAt, pinnedCode: us.SMSCode, extra: data,
+	}, nil
+}
+
+// checkTime requires a time in the clock's range (or zero, when allowed):
+// anything later could not be written back as JSON.
+func checkTime(field string, t time.Time, zeroOK bool) error {
+	if t.IsZero() && zeroOK {
+		return nil
+	}
+	if t.Before(clockMin) || t.After(clockMax.AddDate(100, 0, 0)) {
+		return fmt.Errorf("%s %s is outside %d to %d", field, t.Format(time.RFC3339), clockMin.Year(), clockMax.Year()+100)
+	}
+	return nil
+}
+
+func checkUserAgent(ua userAgent) error {
+	for _, v := range []string{ua.Family, ua.Major, ua.Minor, ua.Patch, ua.Device.Family, ua.Device.Major, ua.Device.Minor,
+		ua.Device.Patch, ua.OS.Family, ua.OS.Major, ua.OS.Minor, ua.OS.Patch} {
+		if len(v) > 128 {
+			return fmt.Errorf("userAgent has a field longer than 128 characters")
+		}
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyImportLocked replaces the environment's state with a checked one;
+// the caller holds en.mu.
+func (en *env) applyImportLocked(im *importedState) {
+	en.settings = im.settings
+	en.users, en.byEmail, en.byPhone = im.users, im.byEmail, im.byPhone
 	// Stored oldest first, with no trimming for expiry: a snapshot keeps
-	// what it has (up to the token limit).
+	// what it has.
 	en.resetTokensLocked()
-	sessions := slices.Clone(st.Sessions)
-	slices.SortStableFunc(sessions, func(a, b SessionState) int { return a.Created.Compare(b.Created) })
-	for _, s := range sessions {
+	for _, s := range im.sessions {
 		en.sessions.put(s.Token, &session{userID: s.UserID, token: s.Token, created: s.Created, userAgent: s.UserAgent, expires: s.Expires}, time.Time{})
 	}
-	for _, l := range st.Links {
+	for _, l := range im.links {
 		en.links.put(l.Key, &linkToken{key: l.Key, action: l.Action, userID: l.UserID, email: l.Email, expires: l.Expires, used: l.Used}, time.Time{})
 	}
-	for _, a := range st.AccessTokens {
+	for _, a := range im.access {
 		en.access.put(a.Token, &accessToken{token: a.Token, kind: a.Kind, userID: a.UserID, expires: a.Expires, used: a.Used}, time.Time{})
 	}
-	for _, sc := range st.Codes {
+	for _, sc := range im.codes {
 		en.codes.put(codeKey(sc.Phone, sc.Code), &smsCode{code: sc.Code, action: sc.Action, userID: sc.UserID, phone: sc.Phone, expires: sc.Expires, used: sc.Used}, time.Time{})
 	}
 	en.faults = nil
-	en.inbox.Restore(st.Emails, st.SMS)
-	en.clock.restore(time.Duration(st.Clock.Offset), st.Clock.Frozen, st.Clock.At)
-	return nil
+	en.inbox.Restore(im.emails, im.sms)
+	en.clock.restore(time.Duration(im.clock.Offset), im.clock.Frozen, im.clock.At)
 }
 
 // exportState is GET /_emulator/state.
@@ -220,12 +457,14 @@ func (e *Emulator) importState(c *call) (any, error) {
 	if err := c.decode(&st); err != nil {
 		return nil, err
 	}
-	return locked(c.env, func() (any, error) {
-		if err := c.env.importLocked(st); err != nil {
-			return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported: "+err.Error())
-		}
-		return noContent{}, nil
-	})
+	im, err := e.checkImport(st)
+	if err != nil {
+		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
+	}
+	c.env.mu.Lock()
+	c.env.applyImportLocked(im)
+	c.env.mu.Unlock()
+	return noContent{}, nil
 }
 
 // Export answers the state of every environment used so far.
@@ -245,25 +484,47 @@ func (e *Emulator) Export() Snapshot {
 	return snap
 }
 
-// Import replaces the state of each environment the snapshot names.
+// Import replaces the state of each environment the snapshot names. The
+// whole snapshot is checked first: when any part of it is not valid,
+// nothing of it is applied.
 func (e *Emulator) Import(snap Snapshot) error {
 	if snap.Version != snapshotVersion {
 		return fmt.Errorf("the snapshot's version is %d; this emulator reads version %d", snap.Version, snapshotVersion)
 	}
-	for id, st := range snap.Environments {
+	ids := make([]string, 0, len(snap.Environments))
+	for id := range snap.Environments {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	checked := make([]*importedState, len(ids))
+	fresh := 0
+	for i, id := range ids {
 		if !fixtures.ValidEnvID(id) {
-			return fmt.Errorf("environment id %q is not valid", id)
+			return fmt.Errorf("environment id %q is not valid", truncate(id, 80))
 		}
+		im, err := e.checkImport(snap.Environments[id])
+		if err != nil {
+			return fmt.Errorf("environment %s: %w", id, err)
+		}
+		checked[i] = im
+		if id != DefaultEnvironment && e.lookupEnvironment(id) == nil {
+			fresh++
+		}
+	}
+	e.mu.Lock()
+	have := len(e.envs) - 1
+	e.mu.Unlock()
+	if have+fresh > e.maxEnvs {
+		return fmt.Errorf("the snapshot needs %d more environments, beyond the limit of %d (--max-environments)", fresh, e.maxEnvs)
+	}
+	for i, id := range ids {
 		en, err := e.environment(id)
 		if err != nil {
 			return err
 		}
 		en.mu.Lock()
-		err = en.importLocked(st)
+		en.applyImportLocked(checked[i])
 		en.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("environment %s: %w", id, err)
-		}
 	}
 	return nil
 }

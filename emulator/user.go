@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -28,7 +29,10 @@ type user struct {
 	hash          []byte
 	signUpAt      time.Time
 	lastLoginAt   time.Time
-	extra         map[string]any
+	// extra is the user data beside the fields above, each value JSON as
+	// the API answers it. Values are replaced, never changed in place, so
+	// copies may share them.
+	extra map[string]json.RawMessage
 	// pinnedCode, when set, is every SMS code this user is sent, so a test
 	// can type a known code.
 	pinnedCode string
@@ -121,7 +125,7 @@ func (u *user) appendJSON(b []byte) []byte {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			o.value(k, u.extra[k])
+			o.raw(k, u.extra[k])
 		}
 	}
 	return o.end()
@@ -131,7 +135,7 @@ func (u *user) appendJSON(b []byte) []byte {
 // encode after the lock is released.
 func (u *user) snapshot() *user {
 	c := *u
-	c.extra = make(map[string]any, len(u.extra))
+	c.extra = make(map[string]json.RawMessage, len(u.extra))
 	for k, v := range u.extra {
 		c.extra[k] = v
 	}

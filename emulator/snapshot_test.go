@@ -1,0 +1,134 @@
+package emulator
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/altogic-emulator/altogic-emulator/inbox"
+)
+
+// A snapshot is checked as fixtures and the control API are, and refused
+// whole: an invalid one changes nothing.
+func TestImportRefusesBadStateWhole(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxUsers: 8, TokenLimit: 4})
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	h.api("POST", "/send-reset-code?phone=%2B15555555555", "", nil).wantStatus(t, 200)
+	h.followOK(h.latestEmail("", verified, "reset-pwd").Link, "reset-pwd")
+	session := h.signInEmail(verified, "Passw0rd!").Session.Token
+	good := h.do("GET", "/_emulator/state", nil, nil).wantStatus(t, 200).body
+
+	type state = map[string]any
+	list := func(st state, k string) []any { return st[k].([]any) }
+	first := func(st state, k string) state { return list(st, k)[0].(state) }
+	user := func(st state, email string) state {
+		for _, u := range list(st, "users") {
+			if u.(state)["email"] == email {
+				return u.(state)
+			}
+		}
+		t.Fatalf("no user %s", email)
+		return nil
+	}
+	cases := []struct {
+		name   string
+		change func(state)
+		want   string
+	}{
+		{"too many users", func(st state) {
+			for i := range 5 {
+				u := map[string]any{}
+				for k, v := range user(st, verified) {
+					u[k] = v
+				}
+				u["_id"] = strings.Repeat("0", 23) + string(rune('a'+i))
+				u["email"] = string(rune('a'+i)) + "@example.com"
+				st["users"] = append(list(st, "users"), u)
+			}
+		}, "users: 10 of them, more than an environment holds (8)"},
+		{"mixed-case email", func(st state) { user(st, verified)["email"] = "Verified@Example.com" }, "is not as sign-up stores it"},
+		{"email with CR LF", func(st state) { user(st, verified)["email"] = "verified@example.com\r\n" }, "is not a valid address"},
+		{"invalid email", func(st state) { user(st, verified)["email"] = "nope" }, "is not a valid address"},
+		{"phone not E.164", func(st state) { user(st, "both@example.com")["phone"] = "5555550111" }, "is not E.164"},
+		{"reserved data key", func(st state) { user(st, verified)["data"] = map[string]any{"_id": "spoofed"} }, "data._id is a field of its own"},
+		{"data email", func(st state) { user(st, verified)["data"] = map[string]any{"email": "x@evil.example"} }, "data.email is a field of its own"},
+		{"bad hash", func(st state) { user(st, verified)["passwordHash"] = "abcd" }, "passwordHash must be hex, the hash a SHA-256"},
+		{"unknown provider", func(st state) { user(st, verified)["provider"] = "myspace" }, `unknown provider "myspace"`},
+		{"duplicate email", func(st state) { user(st, "unverified@example.com")["email"] = verified }, "duplicate email"},
+		{"session of an unknown user", func(st state) { first(st, "sessions")["userId"] = strings.Repeat("f", 24) }, "names no user of the state"},
+		{"link of an unknown action", func(st state) { first(st, "links")["action"] = "delete-account" }, `unknown action "delete-account"`},
+		{"access token of an unknown kind", func(st state) { first(st, "accessTokens")["kind"] = "admin" }, `unknown kind "admin"`},
+		{"code that is not six digits", func(st state) { first(st, "codes")["code"] = "12" }, "is not six digits"},
+		{"too many sessions", func(st state) {
+			s := first(st, "sessions")
+			for i := range 4 {
+				c := map[string]any{}
+				for k, v := range s {
+					c[k] = v
+				}
+				c["token"] = strings.Repeat("t", i+1)
+				st["sessions"] = append(list(st, "sessions"), c)
+			}
+		}, "sessions: 5 of them, more than an environment holds (4)"},
+		{"duplicate session", func(st state) { st["sessions"] = append(list(st, "sessions"), first(st, "sessions")) }, "duplicate token"},
+		{"time beyond the clock's range", func(st state) { user(st, verified)["signUpAt"] = "9999-01-01T00:00:00Z" }, "signUpAt 9999-01-01T00:00:00Z is outside"},
+		{"clock offset", func(st state) { st["clock"] = map[string]any{"offset": "2000000h", "frozen": false} }, "clock.offset"},
+		{"bad settings", func(st state) { st["settings"].(state)["minPasswordLength"] = 0 }, "settings: password lengths"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var st state
+			if err := json.Unmarshal(good, &st); err != nil {
+				t.Fatal(err)
+			}
+			c.change(st)
+			body, _ := json.Marshal(st)
+			res := h.do("PUT", "/e:target/_emulator/state", nil, body)
+			res.wantStatus(t, 400)
+			if items := res.errorItems(t); !strings.Contains(items[0].Message, c.want) || !strings.Contains(items[0].Message, "nothing of it was") {
+				t.Fatalf("message %q, want it to contain %q", items[0].Message, c.want)
+			}
+			// The same snapshot over the source environment leaves it whole.
+			h.do("PUT", "/_emulator/state", nil, body).wantStatus(t, 400)
+			h.api("GET", "/user", session, nil).wantStatus(t, 200)
+		})
+	}
+	h.do("PUT", "/e:target/_emulator/state", nil, good).wantStatus(t, 204)
+	h.envAPI("target", "GET", "/user", session, nil).wantStatus(t, 200)
+}
+
+// Import (the --import of main) checks every environment of a snapshot
+// before it applies any.
+func TestImportOfManyEnvironmentsIsWhole(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxEnvironments: 3})
+	good := h.em.Export()
+	snap := Snapshot{Version: 1, Environments: map[string]EnvState{"a": good.Environments[DefaultEnvironment], "b": good.Environments[DefaultEnvironment]}}
+	bad := good.Environments[DefaultEnvironment]
+	bad.Users = append([]UserState{}, bad.Users...)
+	bad.Users[0].Email = "UPPER@example.com"
+	snap.Environments["c"] = bad
+	if err := h.em.Import(snap); err == nil || !strings.Contains(err.Error(), "environment c: users[0]") {
+		t.Fatalf("Import: %v", err)
+	}
+	if got := strings.Join(h.em.Environments(), ","); got != "default" {
+		t.Fatalf("a refused snapshot created environments: %s", got)
+	}
+	snap.Environments["c"] = good.Environments[DefaultEnvironment]
+	snap.Environments["d"] = good.Environments[DefaultEnvironment]
+	if err := h.em.Import(snap); err == nil || !strings.Contains(err.Error(), "beyond the limit of 3") {
+		t.Fatalf("Import beyond the limit: %v", err)
+	}
+	delete(snap.Environments, "d")
+	// --import reads files that openapi.yaml never checked.
+	spam := good.Environments[DefaultEnvironment]
+	spam.Emails = []inbox.Email{{ID: "1", To: verified, Action: "spam"}}
+	if err := h.em.Import(Snapshot{Version: 1, Environments: map[string]EnvState{"e": spam}}); err == nil || !strings.Contains(err.Error(), `emails[0]: unknown action "spam"`) {
+		t.Fatalf("Import of an email of an unknown action: %v", err)
+	}
+	if err := h.em.Import(snap); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(h.em.Environments(), ","); got != "a,b,c,default" {
+		t.Fatalf("environments %s", got)
+	}
+}
