@@ -147,7 +147,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	for _, b := range []struct {
-		name     string
+		name      string
 		v, lo, hi int
 	}{
 		{"--inbox-limit", c.inboxLimit, 1, 1_000_000},
