@@ -34,3 +34,39 @@ func TestUnbounded(t *testing.T) {
 		t.Fatal(r.Len())
 	}
 }
+
+func TestAddAnswersWhatItDrops(t *testing.T) {
+	r := New[int](2)
+	if _, dropped := r.Add(1); dropped {
+		t.Fatal("dropped from a ring with room")
+	}
+	r.Add(2)
+	if old, dropped := r.Add(3); !dropped || old != 1 {
+		t.Fatalf("Add dropped %d %v, want 1", old, dropped)
+	}
+}
+
+func TestDropOldest(t *testing.T) {
+	r := New[int](3)
+	for i := 1; i <= 4; i++ {
+		r.Add(i) // 2 3 4, the buffer wrapped
+	}
+	if old, ok := r.DropOldest(); !ok || old != 2 {
+		t.Fatalf("DropOldest %d %v", old, ok)
+	}
+	r.Add(5)
+	r.Add(6) // full again: 4 5 6
+	if got := r.All(); !reflect.DeepEqual(got, []int{4, 5, 6}) {
+		t.Fatalf("All %v", got)
+	}
+	for range 3 {
+		r.DropOldest()
+	}
+	if _, ok := r.DropOldest(); ok || r.Len() != 0 {
+		t.Fatalf("DropOldest of an empty ring: %v, %d left", ok, r.Len())
+	}
+	r.Add(7)
+	if got := r.All(); !reflect.DeepEqual(got, []int{7}) {
+		t.Fatalf("All %v", got)
+	}
+}
