@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -40,12 +41,6 @@ func main() {
 		// heap rather than 2x halves the time spent in the collector.
 		debug.SetGCPercent(300)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// But 4x a large heap (hundreds of thousands of users signed up)
-		// is too much: past this, the collector runs as often as it must
-		// to stay under it.
-		debug.SetMemoryLimit(256 << 20)
-	}
 	emulator.Preload() // meanwhile: flags, fixtures, the listener
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -56,6 +51,42 @@ func main() {
 		fmt.Fprintln(os.Stderr, "altogic-emulator:", err)
 		os.Exit(1)
 	}
+}
+
+// sizeFlag is a number of bytes written as 128MiB, 1GiB, 500MB, 64KiB or
+// a plain number.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string {
+	switch n := int64(*s); {
+	case n != 0 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n != 0 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	default:
+		return strconv.FormatInt(n, 10)
+	}
+}
+
+func (s *sizeFlag) Set(v string) error {
+	v = strings.TrimSpace(v)
+	units := []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = strings.TrimSpace(num), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return fmt.Errorf("not a size such as 128MiB, 1GiB or 500MB")
+	}
+	*s = sizeFlag(n * mult)
+	return nil
 }
 
 // listFlag is a repeatable flag whose values may also be comma-separated,
@@ -96,6 +127,7 @@ type config struct {
 	inboxLimit   int
 	maxEnvs      int
 	maxUsers     int
+	maxState     sizeFlag
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -123,6 +155,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.inboxLimit, "inbox-limit", 1000, "emails and SMS kept per environment (each); the oldest are dropped")
 	fs.IntVar(&c.maxEnvs, "max-environments", 1000, "environments the emulator holds at most")
 	fs.IntVar(&c.maxUsers, "max-users", 100000, "users an environment holds at most; a sign-up beyond them answers 429")
+	c.maxState = 128 << 20
+	fs.Var(&c.maxState, "max-state", "the most state kept across all environments (users, tokens, sessions, messages, journal), as 128MiB, 1GiB or bytes")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
@@ -158,6 +192,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return c, fmt.Errorf("%s must be from %d to %d, not %d", b.name, b.lo, b.hi, b.v)
 		}
 	}
+	if c.maxState < 1<<20 || c.maxState > 64<<30 {
+		return c, fmt.Errorf("--max-state must be from 1MiB to 64GiB, not %s", c.maxState.String())
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
@@ -172,6 +209,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.checkHealth {
 		return checkHealth(ctx, cfg.addr)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		// But 4x a large heap (hundreds of thousands of users signed up)
+		// is too much: past three times the state budget, the collector
+		// runs as often as it must to stay under it.
+		debug.SetMemoryLimit(max(256<<20, 3*int64(cfg.maxState)))
 	}
 	out := &logWriter{w: stdout}
 	defer out.Flush()
@@ -205,7 +248,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger,
 		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs, MaxUsers: cfg.maxUsers,
-		CORSOrigins: cfg.corsOrigins, AllowedHosts: cfg.allowedHosts}
+		CORSOrigins: cfg.corsOrigins, AllowedHosts: cfg.allowedHosts, MaxStateBytes: int64(cfg.maxState)}
 	if host, _, err := net.SplitHostPort(cfg.addr); err == nil && host != "" {
 		opts.AllowedHosts = append(opts.AllowedHosts, host) // the listen address
 	}
@@ -273,7 +316,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if cfg.exportOnExit != "" {
-		if err := writeJSONFile(cfg.exportOnExit, em.Export()); err != nil {
+		if err := writeFile(cfg.exportOnExit, em.WriteSnapshot); err != nil {
 			errs = append(errs, err)
 		} else {
 			logger.Info("exported state", "file", cfg.exportOnExit)
@@ -299,19 +342,27 @@ func importSnapshot(em *emulator.Emulator, path string) error {
 	return nil
 }
 
-// writeJSONFile writes v atomically: to a temporary file in the same
-// folder, then renamed over path, so a crash never leaves half a file.
+// writeJSONFile writes v as indented JSON, atomically (see writeFile).
 func writeJSONFile(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
+	return writeFile(path, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
+}
+
+// writeFile writes a file atomically: to a temporary file in the same
+// folder, then renamed over path, so a crash never leaves half a file.
+func writeFile(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -164,6 +164,15 @@ func TestFlagsFromEnvironmentAndJSONLogs(t *testing.T) {
 	}
 }
 
+func TestSizeFlag(t *testing.T) {
+	for in, want := range map[string]int64{"128MiB": 128 << 20, "1GiB": 1 << 30, "500MB": 500e6, "64 KiB": 64 << 10, "1048576": 1 << 20, "2048B": 2048} {
+		var s sizeFlag
+		if err := s.Set(in); err != nil || int64(s) != want {
+			t.Errorf("%q: %d %v, want %d", in, int64(s), err, want)
+		}
+	}
+}
+
 func TestLimitFlags(t *testing.T) {
 	// The default fixtures have 5 users: room for one more.
 	s := start(t, []string{"--addr", "127.0.0.1:0", "--max-users", "6", "--max-environments", "1"}, nil)
@@ -284,6 +293,9 @@ func TestStartUpErrors(t *testing.T) {
 		{[]string{"--inbox-limit", "99999999999"}, nil, "--inbox-limit must be from 1 to 1000000"},
 		{[]string{"--max-environments", "100001"}, nil, "--max-environments must be from 1 to 100000"},
 		{[]string{"--max-users", "18446744073709551616"}, nil, "value out of range"},
+		{[]string{"--max-state", "12XB"}, nil, "not a size such as 128MiB"},
+		{[]string{"--max-state", "512KiB"}, nil, "--max-state must be from 1MiB to 64GiB, not 524288"},
+		{[]string{"--max-state", "99999999999999GiB"}, nil, "not a size such as 128MiB"},
 		{[]string{"--addr", "256.0.0.1:1"}, nil, "listen on 256.0.0.1:1"},
 		{[]string{"--check-health", "--addr", "127.0.0.1:1"}, nil, "health check"},
 		{nil, map[string]string{"ALTOGIC_EMULATOR_LOG_FORMAT": "xml"}, "--log-format must be text or json"},

@@ -75,9 +75,8 @@ func parseUserData(fe *fieldErrors, b signUpBody) userData {
 	return d
 }
 
-// newUserLocked creates, stores and answers a user; the caller checked that
-// its email and phone are free.
-func (en *env) newUserLocked(id, email, phone, password string, d userData, now time.Time) *user {
+// newUser answers a new user (not stored).
+func newUser(id, email, phone, password string, d userData, now time.Time) *user {
 	u := &user{
 		id: id, provider: "altogic", email: email, phone: phone, name: d.name,
 		emailVerified: d.emailVerified, phoneVerified: d.phoneVerified,
@@ -87,8 +86,18 @@ func (en *env) newUserLocked(id, email, phone, password string, d userData, now 
 		u.id = newObjectID(now)
 	}
 	u.setPassword(password)
-	en.addUserLocked(u)
 	return u
+}
+
+// newUserLocked creates, stores and answers a user; the caller checked that
+// its email and phone are free. It fails when the environment holds its
+// limit of users or the state budget is spent.
+func (en *env) newUserLocked(id, email, phone, password string, d userData, now time.Time) (*user, error) {
+	u := newUser(id, email, phone, password, d, now)
+	if err := en.addUserLocked(u); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // signUpWithEmail is POST /signup-email.
@@ -112,10 +121,10 @@ func (e *Emulator) signUpWithEmail(c *call) (any, error) {
 			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
 				with(map[string]any{"value": email, "param": "email"})
 		}
-		if err := en.roomForUserLocked(); err != nil {
+		u, err := en.newUserLocked("", email, "", b.Password, d, c.now)
+		if err != nil {
 			return nil, err
 		}
-		u := en.newUserLocked("", email, "", b.Password, d, c.now)
 		if en.settings.EmailConfirmation && !u.emailVerified {
 			m := c.linkEmail(en.issueLinkLocked("email-confirm", u, email, c.now), u)
 			captured = func() { c.captureEmail(m) }
@@ -152,10 +161,10 @@ func (e *Emulator) signUpWithPhone(c *call) (any, error) {
 			return nil, newError(http.StatusNotFound, codeUserNotFound, msgPhoneNotUnique).
 				with(map[string]any{"value": phone, "param": "phone"})
 		}
-		if err := en.roomForUserLocked(); err != nil {
+		u, err := en.newUserLocked("", "", phone, b.Password, d, c.now)
+		if err != nil {
 			return nil, err
 		}
-		u := en.newUserLocked("", "", phone, b.Password, d, c.now)
 		if en.settings.PhoneConfirmation && !u.phoneVerified {
 			m := c.codeSMS(en.issueCodeLocked("phone-confirm", u, phone, c.now), u)
 			captured = func() { c.captureSMS(m) }

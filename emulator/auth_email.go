@@ -147,6 +147,7 @@ func (en *env) setEmailLocked(u *user, email string) {
 	}
 	u.email = email
 	en.byEmail[email] = u.id
+	en.recostLocked(u)
 }
 
 // setPhoneLocked changes u's phone and the index.
@@ -156,6 +157,7 @@ func (en *env) setPhoneLocked(u *user, phone string) {
 	}
 	u.phone = phone
 	en.byPhone[phone] = u.id
+	en.recostLocked(u)
 }
 
 // applyLinkLocked performs a followed link's action on u, answering the

@@ -29,7 +29,7 @@ func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) e
 		if err := check(en.settings, u); err != nil {
 			return inbox.SMS{}, err
 		}
-		return c.codeSMS(en.issueCodeLocked(action, u, phone, c.now), u), nil
+		return c.codeSMS(en.issueCodeLocked(action, u, u.phone, c.now), u), nil // the user's copy, not the query's
 	})
 	if err != nil {
 		return nil, err

@@ -26,7 +26,7 @@ func (e *Emulator) health(c *call) (any, error) {
 func (e *Emulator) resetEnvironment(c *call) (any, error) {
 	c.env.clock.restore(0, false, time.Time{})
 	c.env.mu.Lock()
-	c.env.loadLocked(e.fixtures, c.env.clock.now(e.clock))
+	c.env.loadLocked(e.fixtures, c.env.clock.now(e.clock), true)
 	c.env.mu.Unlock()
 	c.env.inbox.Clear()
 	c.env.journal.clear()
@@ -164,10 +164,10 @@ func (e *Emulator) createUser(c *call) (any, error) {
 			return nil, newError(http.StatusBadRequest, codeValidation, "A user with the provided _id already exists.").
 				with(map[string]any{"value": fu.ID, "param": "_id"})
 		}
-		if err := en.roomForUserLocked(); err != nil {
+		u, err := en.newUserLocked(fu.ID, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), c.now)
+		if err != nil {
 			return nil, err
 		}
-		u := en.newUserLocked(fu.ID, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), c.now)
 		return created{u.snapshot()}, nil
 	})
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// dropped, so a sign-up (or user creation) beyond it answers 429.
 	// Zero means 100000.
 	MaxUsers int
+	// MaxStateBytes bounds the estimated bytes of everything kept across
+	// environments (users, tokens, sessions, messages, journal, faults);
+	// see budget.go for what happens when it is spent. Zero means 128 MiB.
+	MaxStateBytes int64
 	// AdminToken, when set, is required as "Authorization: Bearer <token>"
 	// (or ?admin_token=) on the control API, the MailHog API and the inbox
 	// page, health excepted. The Altogic API and email links never need it.
@@ -100,6 +104,7 @@ type Emulator struct {
 	maxUsers   int
 	adminToken string
 	access     accessRules
+	budget     *stateBudget
 	secret     []byte
 	spec       *spec
 	coverage   coverage
@@ -110,6 +115,9 @@ type Emulator struct {
 
 	mu   sync.Mutex
 	envs map[string]*env
+
+	// exports is the turn of state exports: one at a time.
+	exports chan struct{}
 
 	// ending is cancelled by EndWaits: held-open waits and event streams end.
 	ending   context.Context
@@ -165,6 +173,7 @@ func New(opts Options) (*Emulator, error) {
 		adminToken: opts.AdminToken,
 		secret:     randomBytes(32),
 		envs:       map[string]*env{},
+		exports:    make(chan struct{}, 1),
 	}
 	e.ending, e.endWaits = context.WithCancel(context.Background())
 	if e.fixtures == nil {
@@ -193,6 +202,13 @@ func New(opts Options) (*Emulator, error) {
 	}
 	if e.maxUsers <= 0 {
 		e.maxUsers = 100000
+	}
+	e.budget = &stateBudget{limit: opts.MaxStateBytes}
+	switch {
+	case e.budget.limit == 0:
+		e.budget.limit = defaultMaxState
+	case e.budget.limit < 0:
+		return nil, fmt.Errorf("MaxStateBytes must not be negative")
 	}
 	switch {
 	case e.inboxLimit == 0:
@@ -227,7 +243,9 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Relay != nil {
 		e.relay = newRelayer(*opts.Relay, e.log)
 	}
-	e.envs[DefaultEnvironment] = e.newEnvironment(DefaultEnvironment)
+	if e.envs[DefaultEnvironment], err = e.newEnvironment(DefaultEnvironment); err != nil {
+		return nil, fmt.Errorf("the fixtures' users do not fit the state budget: %w", err)
+	}
 	return e, nil
 }
 
@@ -650,7 +668,10 @@ func (e *Emulator) environment(envID string) (*env, error) {
 		return nil, newError(http.StatusTooManyRequests, codeTooManyEnvironments, fmt.Sprintf(
 			"The emulator already holds %d environments beside the default one, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", e.maxEnvs))
 	}
-	en := e.newEnvironment(strings.Clone(envID))
+	en, err := e.newEnvironment(strings.Clone(envID))
+	if err != nil {
+		return nil, err
+	}
 	e.envs[en.id] = en
 	return en, nil
 }
@@ -663,11 +684,19 @@ func (e *Emulator) lookupEnvironment(envID string) *env {
 	return e.envs[envID]
 }
 
-// newEnvironment answers an environment loaded from the fixtures.
-func (e *Emulator) newEnvironment(envID string) *env {
-	en := newEnv(envID, e.inboxLimit, e.tokenLimit, e.maxUsers)
-	en.loadLocked(e.fixtures, e.clock.Now().UTC())
-	return en
+// newEnvironment answers an environment loaded from the fixtures, or an
+// error when they do not fit the state budget.
+func (e *Emulator) newEnvironment(envID string) (*env, error) {
+	acct := newAccount(e.budget)
+	if !acct.takeForUsers(envOverhead) {
+		return nil, errStateFull(e.budget.limit)
+	}
+	en := newEnv(envID, e.inboxLimit, e.tokenLimit, e.maxUsers, acct)
+	if err := en.loadLocked(e.fixtures, e.clock.Now().UTC(), false); err != nil {
+		acct.close()
+		return nil, err
+	}
+	return en, nil
 }
 
 // Environments answers the ids of the environments used so far, sorted.

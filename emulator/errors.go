@@ -43,6 +43,8 @@ const (
 	codeInvalidAdminToken     = "invalid_admin_token"
 	codeForbiddenHost         = "forbidden_host"
 	codeForbiddenOrigin       = "forbidden_origin"
+	codeStorageFull           = "storage_full"
+	codeServiceUnavailable    = "service_unavailable"
 )
 
 // The messages of the real service (Altogic where known, else Agnost).
@@ -123,7 +125,14 @@ func asAPIError(err error) *apiError {
 // request with two bad fields gets two items, as Altogic answers.
 type fieldErrors struct{ items []errorItem }
 
+// maxFieldErrors bounds the items of one answer: a body of a hundred
+// thousand bad fields gets the first hundred, not a hundred thousand.
+const maxFieldErrors = 100
+
 func (f *fieldErrors) add(param, location, message string) {
+	if len(f.items) >= maxFieldErrors {
+		return
+	}
 	for _, it := range f.items {
 		if it.Details["param"] == param && it.Details["location"] == location {
 			return // one item per field

@@ -92,6 +92,9 @@ func (e *Emulator) addFault(c *call) (any, error) {
 			return nil, newError(http.StatusTooManyRequests, codeTooManyFaults,
 				fmt.Sprintf("An environment holds at most %d pending faults: DELETE /_emulator/faults clears them.", maxFaults))
 		}
+		if !c.env.acct.Take(f.size()) {
+			return nil, errStateFull(c.env.acct.budget.limit)
+		}
 		c.env.faults = append(c.env.faults, &f)
 		return created{f}, nil
 	})
@@ -111,9 +114,19 @@ func (e *Emulator) listFaults(c *call) (any, error) {
 // clearFaults is DELETE /_emulator/faults.
 func (e *Emulator) clearFaults(c *call) (any, error) {
 	c.env.mu.Lock()
-	c.env.faults = nil
+	c.env.clearFaultsLocked()
 	c.env.mu.Unlock()
 	return noContent{}, nil
+}
+
+func (f *fault) size() int64 { return itemOverhead + textSize(f.ID, f.Operation, f.Code, f.Message) }
+
+// clearFaultsLocked drops every pending fault.
+func (en *env) clearFaultsLocked() {
+	for _, f := range en.faults {
+		en.acct.Give(f.size())
+	}
+	en.faults = nil
 }
 
 // takeFaultLocked consumes one use of the first fault for op, atomically:
@@ -127,6 +140,7 @@ func (en *env) takeFaultLocked(op string) *fault {
 		f.Times--
 		if f.Times <= 0 {
 			en.faults = append(en.faults[:i:i], en.faults[i+1:]...)
+			en.acct.Give(f.size())
 		}
 		return &taken
 	}

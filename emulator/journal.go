@@ -34,19 +34,53 @@ const journalLimit = 1000
 type journal struct {
 	mu      sync.Mutex
 	entries *ring.Ring[journalEntry]
+	acct    *account
+	bytes   int64 // charged to acct
 }
 
-func newJournal() *journal { return &journal{entries: ring.New[journalEntry](journalLimit)} }
+func newJournal(acct *account) *journal {
+	return &journal{entries: ring.New[journalEntry](journalLimit), acct: acct}
+}
 
+func (e journalEntry) size() int64 {
+	n := itemOverhead + textSize(e.Method, e.Path, e.Operation)
+	for _, s := range e.Errors {
+		n += textSize(s) + 16
+	}
+	for _, s := range e.Validation {
+		n += textSize(s) + 16
+	}
+	return n
+}
+
+// add notes e; when the state budget has no room even after the oldest
+// entries went, e is not noted.
 func (j *journal) add(e journalEntry) {
 	j.mu.Lock()
-	j.entries.Add(e)
-	j.mu.Unlock()
+	defer j.mu.Unlock()
+	cost := e.size()
+	for !j.acct.Take(cost) {
+		old, ok := j.entries.DropOldest()
+		if !ok {
+			return
+		}
+		j.release(old.size())
+	}
+	if old, dropped := j.entries.Add(e); dropped {
+		j.release(old.size())
+	}
+	j.bytes += cost
+}
+
+func (j *journal) release(n int64) {
+	j.bytes -= n
+	j.acct.Give(n)
 }
 
 func (j *journal) clear() {
 	j.mu.Lock()
 	j.entries.Clear()
+	j.release(j.bytes)
 	j.mu.Unlock()
 }
 
@@ -66,8 +100,12 @@ func (j *journal) list(operation string, status int) []journalEntry {
 }
 
 // maxJournalText bounds what one journal entry keeps of a request's path
-// and of each validation message.
-const maxJournalText = 1024
+// and of each validation message, maxJournalItems how many of its error
+// items it keeps.
+const (
+	maxJournalText  = 1024
+	maxJournalItems = 20
+)
 
 // record notes a finished request in its environment's journal (unless it
 // was for the control API) and in the coverage report.
@@ -92,7 +130,7 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 		DurationMs: float64(took.Microseconds()) / 1000,
 	}
 	if failure != nil {
-		for _, it := range failure.items {
+		for _, it := range failure.items[:min(len(failure.items), maxJournalItems)] {
 			entry.Errors = append(entry.Errors, it.Code)
 			if it.Code == codeValidation {
 				entry.Validation = append(entry.Validation, strings.Clone(truncate(it.Message, maxJournalText)))

@@ -20,20 +20,22 @@ import (
 
 // signInWithProvider is GET /_auth/{provider}.
 func (e *Emulator) signInWithProvider(c *call) (any, error) {
-	provider := c.params["provider"]
-	email := normalizeEmail(strings.ReplaceAll(c.query("email"), " ", "+"))
+	// What is kept is copied out of the request: a substring would keep
+	// the whole request line alive (a 60 KB query, say) as long as the user.
+	provider := strings.Clone(c.params["provider"])
+	email := strings.Clone(normalizeEmail(strings.ReplaceAll(c.query("email"), " ", "+")))
 	if email == "" {
 		return rawBody{contentType: "text/html; charset=utf-8", body: consentPage(provider, "")}, nil
 	}
 	if !validEmail(email) {
 		return rawBody{contentType: "text/html; charset=utf-8", body: consentPage(provider, msgBadEmailFormat)}, nil
 	}
-	providerID := strings.TrimSpace(c.query("id"))
+	providerID := strings.Clone(strings.TrimSpace(c.query("id")))
 	if providerID == "" {
 		sum := sha256.Sum256([]byte(provider + "\x00" + email))
 		providerID = hex.EncodeToString(sum[:10])
 	}
-	name := strings.TrimSpace(c.query("name"))
+	name := strings.Clone(strings.TrimSpace(c.query("name")))
 
 	en := c.env
 	en.mu.Lock()
@@ -54,12 +56,11 @@ func (e *Emulator) signInWithProvider(c *call) (any, error) {
 				provider, email)), nil
 		}
 		action = "oauth-signup"
-		if err := en.roomForUserLocked(); err != nil {
-			return failRedirect(redirect, http.StatusTooManyRequests, action, err.items[0].Message), nil
+		u = newUser("", email, "", randomHex(32), userData{name: name, emailVerified: true, extra: map[string]json.RawMessage{}}, c.now)
+		u.provider, u.providerID = provider, providerID
+		if err := en.addUserLocked(u); err != nil {
+			return failRedirect(redirect, http.StatusTooManyRequests, action, asAPIError(err).items[0].Message), nil
 		}
-		u = en.newUserLocked("", email, "", randomHex(32), userData{name: name, emailVerified: true, extra: map[string]json.RawMessage{}}, c.now)
-		u.provider = provider
-		u.providerID = providerID
 	}
 	at := en.issueAccessLocked(action, u.id, c.now)
 	return redirectTo(appendQuery(redirect, "access_token", at.token, "action", action, "status", "200")), nil

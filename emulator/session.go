@@ -164,11 +164,18 @@ var uaCache struct {
 
 const uaCacheSize = 1024
 
+// maxUserAgent bounds the part of a User-Agent header that is parsed and
+// cached: real ones are a few hundred bytes, and a 60 KB one must not be
+// kept (by the cache, or by the session through substrings of it).
+const maxUserAgent = 512
+
 // parseUserAgent derives the session's userAgent from the request header.
 func parseUserAgent(h string) userAgent {
+	h = h[:min(len(h), maxUserAgent)]
 	if ua, ok := uaCache.m.Load(h); ok {
 		return ua.(userAgent)
 	}
+	h = strings.Clone(h)
 	ua := parseUserAgentUncached(h)
 	if uaCache.size.Add(1) > uaCacheSize {
 		uaCache.m.Clear()
@@ -183,7 +190,11 @@ func parseUserAgentUncached(h string) userAgent {
 	b := match(rules[0], h)
 	d := match(rules[1], h)
 	d.Major, d.Minor, d.Patch = "0", "0", "0"
-	return userAgent{Family: b.Family, Major: b.Major, Minor: b.Minor, Patch: b.Patch, Device: d, OS: match(rules[2], h)}
+	o := match(rules[2], h)
+	// Copies, small and of their own: a version is a substring of h.
+	c := strings.Clone
+	return userAgent{Family: b.Family, Major: c(b.Major), Minor: c(b.Minor), Patch: c(b.Patch), Device: d,
+		OS: version{Family: o.Family, Major: c(o.Major), Minor: c(o.Minor), Patch: c(o.Patch)}}
 }
 
 // sortSessions orders sessions oldest first.

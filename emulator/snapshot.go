@@ -1,10 +1,13 @@
 package emulator
 
 import (
+	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -421,11 +424,14 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// applyImportLocked replaces the environment's state with a checked one;
-// the caller holds en.mu.
-func (en *env) applyImportLocked(im *importedState) {
+// applyImportLocked replaces the environment's state with a checked one,
+// unless its users do not fit the state budget (then nothing changes and
+// it answers 429), or force says they must. The caller holds en.mu.
+func (en *env) applyImportLocked(im *importedState, force bool) error {
+	if err := en.setUsersLocked(im.users, force); err != nil {
+		return err
+	}
 	en.settings = im.settings
-	en.users, en.byEmail, en.byPhone = im.users, im.byEmail, im.byPhone
 	// Stored oldest first, with no trimming for expiry: a snapshot keeps
 	// what it has.
 	en.resetTokensLocked()
@@ -441,14 +447,101 @@ func (en *env) applyImportLocked(im *importedState) {
 	for _, sc := range im.codes {
 		en.codes.put(codeKey(sc.Phone, sc.Code), &smsCode{code: sc.Code, action: sc.Action, userID: sc.UserID, phone: sc.Phone, expires: sc.Expires, used: sc.Used}, time.Time{})
 	}
-	en.faults = nil
+	en.clearFaultsLocked()
 	en.inbox.Restore(im.emails, im.sms)
 	en.clock.restore(time.Duration(im.clock.Offset), im.clock.Frozen, im.clock.At)
+	return nil
+}
+
+// usersSize is what the users of a checked state cost.
+func (im *importedState) usersSize() int64 {
+	n := int64(0)
+	for _, u := range im.users {
+		n += u.size()
+	}
+	return n
+}
+
+// Exports take turns: each holds a copy of an environment's state (its
+// strings shared, not copied) while it is written, so concurrent exports of
+// a large environment would multiply memory. The copy is taken under the
+// environment's lock and written after it, piece by piece, never as one
+// whole JSON text.
+
+// exportWriteTime bounds how long a client may take to read an export.
+const exportWriteTime = 2 * time.Minute
+
+// exportTurn waits for the export turn, until ctx or the emulator ends; the
+// function it answers gives the turn back.
+func (e *Emulator) exportTurn(ctx context.Context) (func(), error) {
+	ctx, cancel := e.holdContext(ctx)
+	defer cancel()
+	select {
+	case e.exports <- struct{}{}:
+		return func() { <-e.exports }, nil
+	case <-ctx.Done():
+		return nil, newError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping, or the request ended, before another export finished.")
+	}
 }
 
 // exportState is GET /_emulator/state.
 func (e *Emulator) exportState(c *call) (any, error) {
-	return locked(c.env, func() (any, error) { return c.env.exportLocked(), nil })
+	done, err := e.exportTurn(c.r.Context())
+	if err != nil {
+		return nil, err
+	}
+	c.env.mu.Lock()
+	st := c.env.exportLocked()
+	c.env.mu.Unlock()
+	return stream(func(w http.ResponseWriter) int {
+		defer done()
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(exportWriteTime))
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		bw := bufio.NewWriter(w)
+		writeEnvState(bw, st)
+		bw.WriteByte('\n')
+		bw.Flush()
+		return http.StatusOK
+	}), nil
+}
+
+// writeEnvState writes st as json.Marshal would, one user, session, token
+// or message at a time.
+func writeEnvState(w *bufio.Writer, st EnvState) error {
+	fmt.Fprintf(w, `{"version":%d,"settings":`, st.Version)
+	writeJSONValue(w, st.Settings)
+	writeJSONList(w, "users", st.Users)
+	writeJSONList(w, "sessions", st.Sessions)
+	writeJSONList(w, "links", st.Links)
+	writeJSONList(w, "accessTokens", st.AccessTokens)
+	writeJSONList(w, "codes", st.Codes)
+	writeJSONList(w, "emails", st.Emails)
+	writeJSONList(w, "sms", st.SMS)
+	w.WriteString(`,"clock":`)
+	writeJSONValue(w, st.Clock)
+	return w.WriteByte('}')
+}
+
+func writeJSONList[T any](w *bufio.Writer, name string, items []T) {
+	fmt.Fprintf(w, `,"%s":[`, name)
+	for i := range items {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		writeJSONValue(w, items[i])
+	}
+	w.WriteByte(']')
+}
+
+// writeJSONValue writes v; every type of a snapshot always encodes (the
+// times are bounded, user data is JSON already).
+func writeJSONValue(w *bufio.Writer, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		data = []byte("null")
+	}
+	w.Write(data)
 }
 
 // importState is PUT /_emulator/state.
@@ -462,9 +555,38 @@ func (e *Emulator) importState(c *call) (any, error) {
 		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
 	}
 	c.env.mu.Lock()
-	c.env.applyImportLocked(im)
-	c.env.mu.Unlock()
+	defer c.env.mu.Unlock()
+	if err := c.env.applyImportLocked(im, false); err != nil {
+		return nil, err
+	}
 	return noContent{}, nil
+}
+
+// WriteSnapshot writes the state of every environment as a Snapshot in
+// JSON, one environment at a time, as --export-on-exit does. It waits for
+// an export in progress to finish.
+func (e *Emulator) WriteSnapshot(w io.Writer) error {
+	e.exports <- struct{}{}
+	defer func() { <-e.exports }()
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, `{"version":%d,"environments":{`, snapshotVersion)
+	for i, id := range e.Environments() {
+		en := e.lookupEnvironment(id)
+		if en == nil {
+			continue // deleted meanwhile
+		}
+		en.mu.Lock()
+		st := en.exportLocked()
+		en.mu.Unlock()
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		writeJSONValue(bw, id)
+		bw.WriteByte(':')
+		writeEnvState(bw, st)
+	}
+	bw.WriteString("}}\n")
+	return bw.Flush()
 }
 
 // Export answers the state of every environment used so far.
@@ -498,6 +620,7 @@ func (e *Emulator) Import(snap Snapshot) error {
 	sort.Strings(ids)
 	checked := make([]*importedState, len(ids))
 	fresh := 0
+	var grows int64 // what the users add to the state budget
 	for i, id := range ids {
 		if !fixtures.ValidEnvID(id) {
 			return fmt.Errorf("environment id %q is not valid", truncate(id, 80))
@@ -507,8 +630,14 @@ func (e *Emulator) Import(snap Snapshot) error {
 			return fmt.Errorf("environment %s: %w", id, err)
 		}
 		checked[i] = im
-		if id != DefaultEnvironment && e.lookupEnvironment(id) == nil {
+		grows += im.usersSize()
+		if en := e.lookupEnvironment(id); en != nil {
+			en.mu.Lock()
+			grows -= en.userBytes
+			en.mu.Unlock()
+		} else if id != DefaultEnvironment {
 			fresh++
+			grows += envOverhead
 		}
 	}
 	e.mu.Lock()
@@ -517,13 +646,17 @@ func (e *Emulator) Import(snap Snapshot) error {
 	if have+fresh > e.maxEnvs {
 		return fmt.Errorf("the snapshot needs %d more environments, beyond the limit of %d (--max-environments)", fresh, e.maxEnvs)
 	}
+	if used := e.budget.used.Load(); used+grows > e.budget.usersShare() {
+		return fmt.Errorf("the snapshot's users need %s more of the state budget, which has %s left for users (--max-state)",
+			formatBytes(grows), formatBytes(max(e.budget.usersShare()-used, 0)))
+	}
 	for i, id := range ids {
 		en, err := e.environment(id)
 		if err != nil {
 			return err
 		}
 		en.mu.Lock()
-		en.applyImportLocked(checked[i])
+		en.applyImportLocked(checked[i], true) // checked above, as a whole
 		en.mu.Unlock()
 	}
 	return nil

@@ -2,8 +2,15 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
@@ -130,5 +137,98 @@ func TestImportOfManyEnvironmentsIsWhole(t *testing.T) {
 	}
 	if got := strings.Join(h.em.Environments(), ","); got != "a,b,c,default" {
 		t.Fatalf("environments %s", got)
+	}
+}
+
+// The export is written piece by piece; what it writes is what
+// json.Marshal makes of the state, and WriteSnapshot is Export's JSON.
+func TestStreamedExportIsTheState(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	h.api("POST", "/send-reset-code?phone=%2B15555555555", "", nil).wantStatus(t, 200)
+	h.api("POST", "/signup-email", "", map[string]any{"email": "d@example.com", "password": "Passw0rd!", "nameOrUserData": map[string]any{"n": []any{1, "<&>"}}}).wantStatus(t, 200)
+	h.signInEmail(verified, "Passw0rd!")
+	h.envAPI("x", "POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+
+	got := h.do("GET", "/_emulator/state", nil, nil).wantStatus(t, 200).body
+	en := h.em.mustEnv(t, DefaultEnvironment)
+	en.mu.Lock()
+	want, _ := json.Marshal(en.exportLocked())
+	en.mu.Unlock()
+	sameJSON(t, got, want)
+
+	var b strings.Builder
+	if err := h.em.WriteSnapshot(&b); err != nil {
+		t.Fatal(err)
+	}
+	want, _ = json.Marshal(h.em.Export())
+	sameJSON(t, []byte(b.String()), want)
+}
+
+func sameJSON(t *testing.T, got, want []byte) {
+	t.Helper()
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, got)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("got  %.600s\nwant %.600s", got, want)
+	}
+}
+
+// Exports take turns: a client that stops reading a large export holds the
+// turn (until its write deadline), and a second export waits for it rather
+// than holding a second copy.
+func TestExportsTakeTurns(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxStateBytes: 1 << 30})
+	var users []map[string]any
+	for i := range 20000 {
+		users = append(users, map[string]any{"email": fmt.Sprintf("user%d@example.com", i), "password": "Passw0rd!", "bio": strings.Repeat("x", 400)})
+	}
+	en := h.em.mustEnv(t, DefaultEnvironment)
+	en.mu.Lock()
+	for _, u := range users {
+		if _, err := en.newUserLocked("", u["email"].(string), "", "pw", userData{extra: map[string]json.RawMessage{"bio": json.RawMessage(`"` + u["bio"].(string) + `"`)}}, epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	en.mu.Unlock()
+
+	// The emulator itself on a server (the harness reads whole answers),
+	// and a raw connection that asks for the export and reads nothing.
+	srv := httptest.NewServer(h.em)
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /_emulator/state HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	// Its answer stalls once the socket buffers are full, the turn held;
+	// a first byte read says the export has begun.
+	if _, err := conn.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan int, 1)
+	go func() {
+		res, err := http.Get(srv.URL + "/e:other/_emulator/state")
+		if err != nil {
+			second <- -1
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		second <- res.StatusCode
+	}()
+	select {
+	case code := <-second:
+		t.Fatalf("a second export answered %d while the first held the turn", code)
+	case <-time.After(300 * time.Millisecond): // the absence of an answer: nothing to await
+	}
+	conn.Close() // the first client goes: its write fails, the turn is free
+	if code := <-second; code != 200 {
+		t.Fatalf("the second export: %d", code)
 	}
 }

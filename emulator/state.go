@@ -23,6 +23,9 @@ type env struct {
 	inbox   *inbox.Store
 	journal *journal
 	clock   envClock
+	// acct is the environment's share of the state budget: its users,
+	// tokens, sessions, messages, journal and faults are charged to it.
+	acct *account
 
 	mu       sync.Mutex
 	settings fixtures.Settings
@@ -37,6 +40,7 @@ type env struct {
 	tokenLimit int
 	// userLimit bounds the users that sign-ups and the control API add.
 	userLimit int
+	userBytes int64 // the users' share of acct
 	faults    []*fault
 }
 
@@ -70,43 +74,76 @@ type smsCode struct {
 	used    bool
 }
 
-func newEnv(id string, inboxLimit, tokenLimit, userLimit int) *env {
-	return &env{id: id, inbox: inbox.New(inboxLimit), journal: newJournal(), tokenLimit: tokenLimit, userLimit: userLimit}
+func newEnv(id string, inboxLimit, tokenLimit, userLimit int, acct *account) *env {
+	en := &env{id: id, inbox: inbox.NewWithQuota(inboxLimit, acct), journal: newJournal(acct), acct: acct,
+		tokenLimit: tokenLimit, userLimit: userLimit}
+	en.resetTokensLocked()
+	return en
 }
 
-// roomForUserLocked answers an error when the environment holds its limit
-// of users.
-func (en *env) roomForUserLocked() *apiError {
-	if len(en.users) < en.userLimit {
-		return nil
-	}
-	return newError(http.StatusTooManyRequests, codeTooManyUsers, fmt.Sprintf(
-		"The environment already holds %d users, its limit (--max-users). POST /_emulator/reset or DELETE /_emulator/environment empties it.", en.userLimit))
-}
+// envOverhead is what an environment costs before it holds anything.
+const envOverhead = 8 << 10
 
 // resetTokensLocked empties the sessions, links, access tokens and codes.
 func (en *env) resetTokensLocked() {
-	en.sessions = newTokenStore[*session](en.tokenLimit)
-	en.links = newTokenStore[*linkToken](en.tokenLimit)
-	en.access = newTokenStore[*accessToken](en.tokenLimit)
-	en.codes = newTokenStore[*smsCode](en.tokenLimit)
+	if en.sessions != nil {
+		en.sessions.clear()
+		en.links.clear()
+		en.access.clear()
+		en.codes.clear()
+		return
+	}
+	en.sessions = newTokenStore[*session](en.tokenLimit, en.acct)
+	en.links = newTokenStore[*linkToken](en.tokenLimit, en.acct)
+	en.access = newTokenStore[*accessToken](en.tokenLimit, en.acct)
+	en.codes = newTokenStore[*smsCode](en.tokenLimit, en.acct)
 }
 
-// loadLocked replaces the whole state with the fixtures.
-func (en *env) loadLocked(f *fixtures.Fixtures, now time.Time) {
-	en.settings = f.SettingsFor(en.id)
-	en.users = map[string]*user{}
-	en.byEmail = map[string]string{}
-	en.byPhone = map[string]string{}
-	en.resetTokensLocked()
-	en.faults = nil
+// setUsersLocked replaces the users and their indexes, moving the users'
+// charge to the new ones. When they do not fit the budget nothing changes,
+// unless force says they must (a reset puts the fixtures back whatever
+// the budget).
+func (en *env) setUsersLocked(users map[string]*user, force bool) error {
+	var bytes int64
+	for _, u := range users {
+		u.cost = u.size()
+		bytes += u.cost
+	}
+	en.acct.Give(en.userBytes)
+	switch {
+	case force:
+		en.acct.Force(bytes)
+	case !en.acct.takeForUsers(bytes):
+		en.acct.Force(en.userBytes) // back as it was
+		return errStateFull(en.acct.budget.limit)
+	}
+	en.userBytes = bytes
+	en.users, en.byEmail, en.byPhone = users, map[string]string{}, map[string]string{}
+	for _, u := range users {
+		en.indexUserLocked(u)
+	}
+	return nil
+}
+
+// loadLocked replaces the whole state with the fixtures. Only a new
+// environment's fixtures can fail to fit the budget.
+func (en *env) loadLocked(f *fixtures.Fixtures, now time.Time, force bool) error {
+	users := make(map[string]*user, len(f.Users))
 	for i, fu := range f.Users {
 		id := fu.ID
 		if id == "" {
 			id = fixtureUserID(en.id, i, fu)
 		}
-		en.newUserLocked(id, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), now)
+		u := newUser(id, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), now)
+		users[u.id] = u
 	}
+	if err := en.setUsersLocked(users, force); err != nil {
+		return err
+	}
+	en.settings = f.SettingsFor(en.id)
+	en.resetTokensLocked()
+	en.clearFaultsLocked()
+	return nil
 }
 
 // fixtureUserID derives a stable _id for a fixture user without one, so a
@@ -116,14 +153,43 @@ func fixtureUserID(envID string, i int, u fixtures.User) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-func (en *env) addUserLocked(u *user) {
+// addUserLocked stores a new user whose email and phone are free, within
+// the environment's limit of users and the state budget.
+func (en *env) addUserLocked(u *user) error {
+	if len(en.users) >= en.userLimit {
+		return newError(http.StatusTooManyRequests, codeTooManyUsers, fmt.Sprintf(
+			"The environment already holds %d users, its limit (--max-users). POST /_emulator/reset or DELETE /_emulator/environment empties it.", en.userLimit))
+	}
+	u.cost = u.size()
+	if !en.acct.takeForUsers(u.cost) {
+		return errStateFull(en.acct.budget.limit)
+	}
+	en.userBytes += u.cost
 	en.users[u.id] = u
+	en.indexUserLocked(u)
+	return nil
+}
+
+func (en *env) indexUserLocked(u *user) {
 	if u.email != "" {
 		en.byEmail[u.email] = u.id
 	}
 	if u.phone != "" {
 		en.byPhone[u.phone] = u.id
 	}
+}
+
+// recostLocked charges the change of a stored user's size (a new email or
+// phone).
+func (en *env) recostLocked(u *user) {
+	n := u.size()
+	if n > u.cost {
+		en.acct.Force(n - u.cost) // a few bytes: never refused
+	} else {
+		en.acct.Give(u.cost - n)
+	}
+	en.userBytes += n - u.cost
+	u.cost = n
 }
 
 func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -2,20 +2,31 @@ package emulator
 
 import "time"
 
+// stored is what a tokenStore holds: a token with a deadline and a size.
+type stored interface {
+	deadline() time.Time
+	size() int64
+}
+
 // tokenStore holds one kind of token (links, access tokens, SMS codes,
-// sessions) of an environment. It keeps at most limit of them, dropping the oldest, and
-// drops expired ones from the oldest end as new ones arrive, so a suite
-// that sends a million emails holds a bounded number of tokens. A dropped
-// token answers as unknown: a link then redirects as expired.
-type tokenStore[V interface{ deadline() time.Time }] struct {
+// sessions) of an environment. It keeps at most limit of them, dropping the
+// oldest, and drops expired ones from the oldest end as new ones arrive, so
+// a suite that sends a million emails holds a bounded number of tokens. It
+// charges the environment's share of the state budget, and when that has
+// no room, drops its own oldest tokens to make some (the newest is always
+// kept). A dropped token answers as unknown: a link then redirects as
+// expired.
+type tokenStore[V stored] struct {
 	m     map[string]V
 	order []string // keys, oldest first, from head on
 	head  int
 	limit int
+	acct  *account
+	bytes int64 // charged to acct
 }
 
-func newTokenStore[V interface{ deadline() time.Time }](limit int) *tokenStore[V] {
-	return &tokenStore[V]{m: map[string]V{}, limit: limit}
+func newTokenStore[V stored](limit int, acct *account) *tokenStore[V] {
+	return &tokenStore[V]{m: map[string]V{}, limit: limit, acct: acct}
 }
 
 func (s *tokenStore[V]) get(key string) (V, bool) {
@@ -23,25 +34,24 @@ func (s *tokenStore[V]) get(key string) (V, bool) {
 	return v, ok
 }
 
-// put stores v under a new key, then trims.
+// put stores v under key, then trims.
 func (s *tokenStore[V]) put(key string, v V, now time.Time) {
-	if _, exists := s.m[key]; !exists {
+	if old, exists := s.m[key]; exists {
+		s.release(old)
+	} else {
 		s.order = append(s.order, key)
 	}
 	s.m[key] = v
-	for s.head < len(s.order) {
-		front := s.order[s.head]
-		old, ok := s.m[front]
-		if ok && len(s.m) <= s.limit && now.Before(old.deadline()) {
+	for s.dropOldest(key, func(old V) bool { return len(s.m) > s.limit || !now.Before(old.deadline()) }) {
+	}
+	cost := v.size()
+	for !s.acct.Take(cost) {
+		if !s.dropOldest(key, func(V) bool { return true }) {
+			s.acct.Force(cost) // the newest is kept: a few bytes past the budget
 			break
 		}
-		if ok && front != key {
-			delete(s.m, front)
-		} else if ok {
-			break // never drop what was just stored
-		}
-		s.head++
 	}
+	s.bytes += cost
 	if s.head > 1024 && s.head*2 > len(s.order) {
 		s.order = append(s.order[:0:0], s.order[s.head:]...)
 		s.head = 0
@@ -49,11 +59,47 @@ func (s *tokenStore[V]) put(key string, v V, now time.Time) {
 	s.compact()
 }
 
+// dropOldest drops the oldest token if drop says so (never keep, the one
+// just stored) and reports whether it did.
+func (s *tokenStore[V]) dropOldest(keep string, drop func(V) bool) bool {
+	for s.head < len(s.order) {
+		front := s.order[s.head]
+		old, ok := s.m[front]
+		switch {
+		case !ok:
+			s.head++ // removed earlier
+			continue
+		case front == keep || !drop(old):
+			return false
+		}
+		delete(s.m, front)
+		s.release(old)
+		s.head++
+		return true
+	}
+	return false
+}
+
+func (s *tokenStore[V]) release(v V) {
+	n := v.size()
+	s.bytes -= n
+	s.acct.Give(n)
+}
+
 // remove drops key (a session signed out). Its place in the order is
 // cleared later, by compact: a key is never stored again once removed.
 func (s *tokenStore[V]) remove(key string) {
-	delete(s.m, key)
+	if v, ok := s.m[key]; ok {
+		delete(s.m, key)
+		s.release(v)
+	}
 	s.compact()
+}
+
+// clear drops every token.
+func (s *tokenStore[V]) clear() {
+	s.acct.Give(s.bytes)
+	s.m, s.order, s.head, s.bytes = map[string]V{}, nil, 0, 0
 }
 
 // compact drops the removed keys from the order once they outnumber the
@@ -87,6 +133,16 @@ func (t *linkToken) deadline() time.Time   { return t.expires }
 func (t *accessToken) deadline() time.Time { return t.expires }
 func (t *smsCode) deadline() time.Time     { return t.expires }
 
+func (t *linkToken) size() int64 {
+	return itemOverhead + 2*textSize(t.key) + textSize(t.action, t.userID, t.email)
+}
+func (t *accessToken) size() int64 {
+	return itemOverhead + 2*textSize(t.token) + textSize(t.kind, t.userID)
+}
+func (t *smsCode) size() int64 {
+	return itemOverhead + 2*textSize(t.phone, t.code) + textSize(t.action, t.userID) + 1
+}
+
 // never is the deadline of a session without an expiry.
 var never = time.Unix(1<<62, 0)
 
@@ -95,4 +151,10 @@ func (s *session) deadline() time.Time {
 		return never
 	}
 	return s.expires
+}
+
+func (s *session) size() int64 {
+	ua := s.userAgent
+	return itemOverhead + 2*textSize(s.token) + textSize(s.userID, ua.Family, ua.Major, ua.Minor, ua.Patch,
+		ua.Device.Family, ua.Device.Major, ua.Device.Minor, ua.Device.Patch, ua.OS.Family, ua.OS.Major, ua.OS.Minor, ua.OS.Patch)
 }

@@ -36,6 +36,19 @@ type user struct {
 	// pinnedCode, when set, is every SMS code this user is sent, so a test
 	// can type a known code.
 	pinnedCode string
+	// cost is what the environment's share of the state budget was charged
+	// for the user.
+	cost int64
+}
+
+// size is the user's estimated size, its indexes included.
+func (u *user) size() int64 {
+	n := userOverhead + 2*textSize(u.id, u.email, u.phone) + textSize(u.name, u.provider, u.providerID, u.pinnedCode) +
+		int64(len(u.salt)+len(u.hash))
+	for k, v := range u.extra {
+		n += int64(len(k)+len(v)) + 48
+	}
+	return n
 }
 
 func (u *user) setPassword(pw string) {

@@ -46,14 +46,23 @@ func (e *Emulator) inboxRedirect(c *call) (any, error) {
 // all its state are gone; its next use creates it afresh from the fixtures.
 func (e *Emulator) deleteEnvironment(c *call) (any, error) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	en := e.envs[c.envID]
-	delete(e.envs, c.envID)
-	if c.envID == DefaultEnvironment {
-		e.envs[DefaultEnvironment] = e.newEnvironment(DefaultEnvironment) // it always exists
+	if en == nil {
+		return noContent{}, nil
 	}
-	e.mu.Unlock()
-	if en != nil {
-		en.inbox.Clear() // its messages go now, even while a request in flight holds it
+	delete(e.envs, c.envID)
+	// Its share of the budget is free now, even while a request in flight
+	// still holds it; its messages go at once.
+	en.acct.close()
+	en.inbox.Clear()
+	if c.envID == DefaultEnvironment {
+		fresh, err := e.newEnvironment(DefaultEnvironment) // it always exists
+		if err != nil {
+			e.envs[DefaultEnvironment] = en // as it was: the fixtures do not fit
+			return nil, err
+		}
+		e.envs[DefaultEnvironment] = fresh
 	}
 	return noContent{}, nil
 }

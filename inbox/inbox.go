@@ -37,14 +37,17 @@ type Email struct {
 	Relay *RelayStatus `json:"relay,omitempty"`
 
 	// render, when set, fills Text and HTML on first read: most captured
-	// emails of a long suite are never read.
-	render func() (text, html string)
+	// emails of a long suite are never read. bodySize is the length of
+	// what it makes.
+	render   func() (text, html string)
+	bodySize int
 }
 
 // WithBody answers e with its text and HTML made by render when the email
-// is first read. render must not depend on state that may change.
-func (e Email) WithBody(render func() (text, html string)) Email {
-	e.render = render
+// is first read; size is their length in bytes, which a Quota is charged
+// meanwhile. render must not depend on state that may change.
+func (e Email) WithBody(render func() (text, html string), size int) Email {
+	e.render, e.bodySize = render, size
 	return e
 }
 
@@ -85,6 +88,24 @@ type SMS struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// overhead is the estimated size of a message beside its text: the
+// structure, its place in the store, a Filter's work.
+const overhead = 256
+
+// size is what a Quota is charged for e. It leaves out the relay status,
+// which changes while the email is stored.
+func (e Email) size() int64 {
+	body := e.bodySize
+	if e.render == nil {
+		body = len(e.Text) + len(e.HTML)
+	}
+	return int64(overhead + body + len(e.ID) + len(e.To) + len(e.From) + len(e.Subject) + len(e.Action) + len(e.Link) + len(e.Token))
+}
+
+func (m SMS) size() int64 {
+	return int64(overhead + len(m.ID) + len(m.To) + len(m.Body) + len(m.Code) + len(m.Action))
+}
+
 func (e Email) recipient() string { return e.To }
 func (e Email) action() string    { return e.Action }
 func (e Email) id() string        { return e.ID }
@@ -103,6 +124,17 @@ type message interface {
 	recipient() string
 	action() string
 	id() string
+	size() int64
+}
+
+// Quota is charged the bytes of every stored message and given them back
+// when the message goes. When it has no room, the store drops its own
+// oldest messages of that kind to make some; the new message is always
+// kept (Force charges it even past the quota).
+type Quota interface {
+	Take(n int64) bool
+	Force(n int64)
+	Give(n int64)
 }
 
 func (f Filter) match(m message) bool {
@@ -123,6 +155,9 @@ type Store struct {
 	onWait func()
 	// subscribers receive every captured message.
 	subscribers map[chan Event]struct{}
+	// quota, when set, is charged emailBytes and smsBytes.
+	quota                Quota
+	emailBytes, smsBytes int64
 }
 
 // Event is a captured message as Subscribe delivers it: Kind "email" with
@@ -165,8 +200,11 @@ func (s *Store) publishLocked(ev Event) {
 
 // New answers an empty store keeping at most limit emails and limit SMS
 // (the oldest are dropped); limit <= 0 means no limit.
-func New(limit int) *Store {
-	return &Store{emails: ring.New[Email](limit), sms: ring.New[SMS](limit), changed: make(chan struct{})}
+func New(limit int) *Store { return NewWithQuota(limit, nil) }
+
+// NewWithQuota is New with a Quota charged for the messages kept.
+func NewWithQuota(limit int, q Quota) *Store {
+	return &Store{emails: ring.New[Email](limit), sms: ring.New[SMS](limit), changed: make(chan struct{}), quota: q}
 }
 
 // AddEmail captures e, giving it an id when it has none, and answers it.
@@ -175,13 +213,13 @@ func (s *Store) AddEmail(e Email) Email {
 		e.ID = uuid.NewString()
 	}
 	s.mu.Lock()
-	s.emails.Add(e)
+	defer s.mu.Unlock()
+	keep(s, s.emails, &s.emailBytes, e)
 	s.notifyLocked()
 	if len(s.subscribers) > 0 {
 		full := e.filled()
 		s.publishLocked(Event{Kind: "email", Email: &full})
 	}
-	s.mu.Unlock()
 	return e
 }
 
@@ -191,11 +229,38 @@ func (s *Store) AddSMS(m SMS) SMS {
 		m.ID = uuid.NewString()
 	}
 	s.mu.Lock()
-	s.sms.Add(m)
+	defer s.mu.Unlock()
+	keep(s, s.sms, &s.smsBytes, m)
 	s.notifyLocked()
 	s.publishLocked(Event{Kind: "sms", SMS: &m})
-	s.mu.Unlock()
 	return m
+}
+
+// keep adds m to list, charging the quota; the caller holds s.mu.
+func keep[T message](s *Store, list *ring.Ring[T], bytes *int64, m T) {
+	cost := m.size()
+	if s.quota != nil {
+		for !s.quota.Take(cost) {
+			old, ok := list.DropOldest()
+			if !ok {
+				s.quota.Force(cost) // the newest is always kept
+				break
+			}
+			s.release(bytes, old.size())
+		}
+	}
+	if old, dropped := list.Add(m); dropped {
+		s.release(bytes, old.size())
+	}
+	*bytes += cost
+}
+
+// release gives back n bytes of one kind; the caller holds s.mu.
+func (s *Store) release(bytes *int64, n int64) {
+	*bytes -= n
+	if s.quota != nil {
+		s.quota.Give(n)
+	}
 }
 
 // notifyLocked wakes the waiters; the caller holds s.mu.
@@ -308,9 +373,15 @@ func latest[T message](ctx context.Context, s *Store, list *ring.Ring[T], f Filt
 // Clear empties the store.
 func (s *Store) Clear() {
 	s.mu.Lock()
+	s.clearLocked()
+	s.mu.Unlock()
+}
+
+func (s *Store) clearLocked() {
 	s.emails.Clear()
 	s.sms.Clear()
-	s.mu.Unlock()
+	s.release(&s.emailBytes, s.emailBytes)
+	s.release(&s.smsBytes, s.smsBytes)
 }
 
 // SetRelay records the relay status of the email with that id and answers
@@ -340,6 +411,7 @@ func (s *Store) DeleteEmail(id string) bool {
 	for _, e := range kept {
 		if e.ID == id {
 			found = true
+			s.release(&s.emailBytes, e.size())
 			continue
 		}
 		s.emails.Add(e)
@@ -351,6 +423,7 @@ func (s *Store) DeleteEmail(id string) bool {
 func (s *Store) ClearEmails() {
 	s.mu.Lock()
 	s.emails.Clear()
+	s.release(&s.emailBytes, s.emailBytes)
 	s.mu.Unlock()
 }
 
@@ -366,13 +439,12 @@ func (s *Store) All() ([]Email, []SMS) {
 func (s *Store) Restore(emails []Email, sms []SMS) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.emails.Clear()
-	s.sms.Clear()
+	s.clearLocked()
 	for _, e := range emails {
-		s.emails.Add(e)
+		keep(s, s.emails, &s.emailBytes, e)
 	}
 	for _, m := range sms {
-		s.sms.Add(m)
+		keep(s, s.sms, &s.smsBytes, m)
 	}
 	s.notifyLocked()
 }

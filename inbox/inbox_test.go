@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,5 +106,57 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if n, _ := s.Count(); n != 50 {
 		t.Fatalf("%d emails kept, want the cap of 50", n)
+	}
+}
+
+// quota is a Quota with a fixed room, as the emulator's state budget.
+type quota struct{ room, used int64 }
+
+func (q *quota) Take(n int64) bool {
+	if q.used+n > q.room {
+		return false
+	}
+	q.used += n
+	return true
+}
+func (q *quota) Force(n int64) { q.used += n }
+func (q *quota) Give(n int64)  { q.used -= n }
+
+// With a Quota, the store drops its own oldest messages of a kind to make
+// room, always keeps the newest, and gives back what goes.
+func TestQuota(t *testing.T) {
+	q := &quota{room: 3000}
+	s := NewWithQuota(100, q)
+	for i := range 10 {
+		s.AddEmail(Email{To: "a@example.com", Subject: strings.Repeat("s", 500), Action: "reset-pwd", Token: string(rune('a' + i))})
+	}
+	emails, _ := s.Count()
+	if emails == 10 || emails == 0 || q.used > q.room {
+		t.Fatalf("%d emails kept, quota %d of %d", emails, q.used, q.room)
+	}
+	if latest := s.Emails(Filter{})[0]; latest.Token != "j" {
+		t.Fatalf("the newest kept is %q", latest.Token)
+	}
+	// No SMS to drop: the newest is kept past the quota.
+	s.AddSMS(SMS{To: "+15555555555", Body: strings.Repeat("x", 5000), Code: "123456"})
+	if _, sms := s.Count(); sms != 1 || q.used <= q.room {
+		t.Fatalf("%d SMS, quota %d of %d", sms, q.used, q.room)
+	}
+	s.Clear()
+	if q.used != 0 {
+		t.Fatalf("after Clear the quota holds %d", q.used)
+	}
+	// Lazy bodies are charged their announced size.
+	s.AddEmail(Email{To: "b@example.com"}.WithBody(func() (string, string) { return "t", "h" }, 700))
+	if q.used < 700 {
+		t.Fatalf("a lazy body of 700 bytes charged %d", q.used)
+	}
+	e := s.AddEmail(Email{To: "c@example.com", Text: "hello"})
+	s.DeleteEmail(e.ID)
+	s.Restore([]Email{{ID: "1", To: "d@example.com", Text: "x"}}, []SMS{{ID: "2", To: "+1", Body: "y"}})
+	all, sms := s.All()
+	s.Clear()
+	if q.used != 0 || len(all) != 1 || len(sms) != 1 {
+		t.Fatalf("quota %d after Clear; restored %d emails, %d SMS", q.used, len(all), len(sms))
 	}
 }

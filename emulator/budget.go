@@ -1,0 +1,153 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// The state budget bounds, in bytes, everything the emulator keeps across
+// its environments: users, sessions, links, access tokens, SMS codes,
+// captured messages, journal entries and faults. Counts alone cannot bound
+// memory (one user can carry a megabyte of data, and the per-environment
+// caps multiply by the number of environments), so every stored item is
+// charged its estimated size. When the budget is spent:
+//
+//   - a new user is refused (429 storage_full): users are state, never
+//     dropped. Users may fill three quarters of the budget; the rest is
+//     kept for what comes and goes, so the flows keep working when users
+//     have filled their part;
+//   - a new token, session, message or journal entry first drops the
+//     oldest of its kind in the same environment, as the per-environment
+//     caps already do; the newest token, session or message is always
+//     kept, so the budget is exceeded by at most a few items per
+//     environment; a journal entry that does not fit is not noted.
+
+// defaultMaxState is the budget when Options.MaxStateBytes is zero.
+const defaultMaxState = 128 << 20
+
+type stateBudget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// usersShare is the part of the budget users may fill.
+func (b *stateBudget) usersShare() int64 { return b.limit / 4 * 3 }
+
+// take charges n bytes, or reports that they would pass limit.
+func (b *stateBudget) take(n, limit int64) bool {
+	for {
+		used := b.used.Load()
+		if used+n > limit {
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return true
+		}
+	}
+}
+
+// account is one environment's share of the budget. It remembers what it
+// took, so that a deleted environment gives everything back at once, and
+// whatever a request still in flight stores in it afterwards is not
+// counted twice. It is safe for concurrent use (the inbox charges it under
+// its own lock).
+type account struct {
+	budget *stateBudget
+	mu     sync.Mutex
+	used   int64
+	closed bool
+}
+
+func newAccount(b *stateBudget) *account { return &account{budget: b} }
+
+// Take charges n bytes, or reports that the budget has no room for them.
+func (a *account) Take(n int64) bool { return a.takeUpTo(n, a.budget.limit) }
+
+// takeForUsers is Take within the users' share of the budget.
+func (a *account) takeForUsers(n int64) bool { return a.takeUpTo(n, a.budget.usersShare()) }
+
+func (a *account) takeUpTo(n, limit int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return true
+	}
+	if !a.budget.take(n, limit) {
+		return false
+	}
+	a.used += n
+	return true
+}
+
+// Force charges n bytes even past the budget.
+func (a *account) Force(n int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.budget.used.Add(n)
+		a.used += n
+	}
+}
+
+// Give returns n bytes.
+func (a *account) Give(n int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.budget.used.Add(-n)
+		a.used -= n
+	}
+}
+
+// close gives back everything: the environment is gone.
+func (a *account) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.budget.used.Add(-a.used)
+		a.used, a.closed = 0, true
+	}
+}
+
+// errStateFull is the answer when a new user does not fit the budget.
+func errStateFull(limit int64) *apiError {
+	return newError(http.StatusTooManyRequests, codeStorageFull, fmt.Sprintf(
+		"The emulator holds %s of state across its environments, its limit (--max-state). POST /_emulator/reset or DELETE /_emulator/environment frees some, or start it with a higher --max-state.",
+		formatBytes(limit)))
+}
+
+// formatBytes writes a size as people read it: 128 MiB, 1.5 GiB, 900 B.
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// The estimated sizes of stored items: their strings plus a fixed part for
+// the structure, its map entries and its place in the order lists.
+const (
+	itemOverhead = 160
+	userOverhead = 400
+)
+
+func textSize(ss ...string) int64 {
+	n := int64(0)
+	for _, s := range ss {
+		n += int64(len(s))
+	}
+	return n
+}
