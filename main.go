@@ -27,11 +27,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/altogic-emulator/altogic-emulator/emulator"
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/connguard"
 )
 
 func main() {
@@ -42,8 +45,23 @@ func main() {
 		debug.SetGCPercent(300)
 	}
 	emulator.Preload() // meanwhile: flags, fixtures, the listener
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM shuts down gracefully; a second one, for
+	// someone who does not want to wait, exits at once.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	go func() {
+		<-signals
+		stop()
+		sig := <-signals
+		fmt.Fprintln(os.Stderr, "altogic-emulator: a second signal: exiting at once (requests cut, no files written)")
+		code := 1
+		if s, ok := sig.(syscall.Signal); ok {
+			code = 128 + int(s)
+		}
+		os.Exit(code)
+	}()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -128,6 +146,7 @@ type config struct {
 	maxEnvs      int
 	maxUsers     int
 	maxState     sizeFlag
+	maxConns     int
 }
 
 const envPrefix = "ALTOGIC_EMULATOR_"
@@ -155,6 +174,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.inboxLimit, "inbox-limit", 1000, "emails and SMS kept per environment (each); the oldest are dropped")
 	fs.IntVar(&c.maxEnvs, "max-environments", 1000, "environments the emulator holds at most")
 	fs.IntVar(&c.maxUsers, "max-users", 100000, "users an environment holds at most; a sign-up beyond them answers 429")
+	fs.IntVar(&c.maxConns, "max-connections", 1024, "open connections at most; at the limit a new one replaces the longest-waiting one that holds no request")
 	c.maxState = 128 << 20
 	fs.Var(&c.maxState, "max-state", "the most state kept across all environments (users, tokens, sessions, messages, journal), as 128MiB, 1GiB or bytes")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
@@ -187,6 +207,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{"--inbox-limit", c.inboxLimit, 1, 1_000_000},
 		{"--max-environments", c.maxEnvs, 1, 100_000},
 		{"--max-users", c.maxUsers, 1, 10_000_000},
+		{"--max-connections", c.maxConns, 16, 1_000_000},
 	} {
 		if b.v < b.lo || b.v > b.hi {
 			return c, fmt.Errorf("%s must be from %d to %d, not %d", b.name, b.lo, b.hi, b.v)
@@ -219,7 +240,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	out := &logWriter{w: stdout}
 	defer out.Flush()
 	stdout = out
-	logOpts := &slog.HandlerOptions{Level: cfg.logLevel}
+	logOpts := &slog.HandlerOptions{Level: cfg.logLevel, ReplaceAttr: escapeControls}
 	var logger *slog.Logger
 	if cfg.logFormat == "json" {
 		logger = slog.New(slog.NewJSONHandler(stdout, logOpts))
@@ -264,16 +285,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+	guard := newGuard(cfg.maxConns, logger)
 	srv := &http.Server{
-		Handler:           em,
+		Handler:           guard.Track(em),
+		ConnState:         guard.ConnState,
 		ReadHeaderTimeout: 10 * time.Second,
-		// The emulator answers headers over 64 KiB itself, in its envelope;
-		// net/http's own plain-text 431 applies only past this.
-		MaxHeaderBytes: 4 << 20,
+		IdleTimeout:       60 * time.Second,
+		// The guard answers a header block over 68 KiB itself, in the
+		// envelope, before net/http has buffered more; this is a backstop.
+		MaxHeaderBytes: 1 << 20,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	silent := silentConns{log: logger}
-	srv.ConnState = silent.track
 	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/inbox/emails",
 		emulator.Version, baseURL, em.UserCount(), publicURL),
 		"url", baseURL, "users", em.UserCount(), "fixtures", fxName, "inbox", publicURL+"/_emulator/inbox/emails")
@@ -283,31 +305,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	out.Flush() // the start line now, not in a moment
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(guard.Listener(ln)) }()
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), gracePeriod)
 	defer cancel()
-	// Held-open waits end at once; requests in flight finish (within 5s).
+	// Held-open waits and event streams end at once, and so do fault
+	// delays and uploads still arriving; requests in flight finish.
 	em.EndWaits()
 	// Shutdown closes idle connections, but waits for ones that have not
-	// sent a byte yet (a browser's preconnection, say) as if a request were
-	// coming: none is, so they are closed too, now and as they come.
-	silent.closeAll()
-	shutdownErr := srv.Shutdown(shutdownCtx)
-	// The files are written even when shutdown timed out: the state is in
-	// memory either way.
-	var errs []error
-	if shutdownErr != nil {
-		errs = append(errs, fmt.Errorf("shutdown: %w", shutdownErr))
+	// sent a request yet (a browser's preconnection, a client still sending
+	// headers) as if one were coming: they are closed too.
+	guard.CloseQuiet()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// The grace period is over: what is left is cut, and said.
+		cut := guard.InFlight()
+		srv.Close()
+		logger.Warn(fmt.Sprintf("shutdown: cut %d requests still running after %s", len(cut), gracePeriod), "requests", cut)
 	}
 	if err := em.Close(shutdownCtx); err != nil {
-		errs = append(errs, err)
+		logger.Warn("shutdown: "+err.Error(), "relay", cfg.relay.Addr)
 	}
+	// The files are written even when requests were cut: the state is in
+	// memory either way.
+	var errs []error
 	if cfg.coverageOut != "" {
 		if err := writeJSONFile(cfg.coverageOut, em.Coverage()); err != nil {
 			errs = append(errs, err)
@@ -377,6 +402,84 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// escapeControls writes the characters a terminal would act on (control
+// characters, DEL, C1 controls, bidirectional overrides) as Go escapes,
+// \x7f or \u202e, in every logged text: log lines carry what clients sent
+// (paths, addresses, subjects), and neither slog handler escapes DEL or,
+// in JSON, the others.
+func escapeControls(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		if s := v.String(); needsEscape(s) {
+			a.Value = slog.StringValue(escapeText(s))
+		}
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			a.Value = slog.StringValue(escapeText(x.Error()))
+		case []string:
+			out := make([]string, len(x))
+			for i, s := range x {
+				out[i] = escapeText(s)
+			}
+			a.Value = slog.AnyValue(out)
+		}
+	}
+	return a
+}
+
+func needsEscape(s string) bool {
+	for _, r := range s {
+		if r != ' ' && !unicode.IsPrint(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func escapeText(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r != ' ' && !unicode.IsPrint(r) {
+			q := strconv.QuoteRune(r) // '\x7f'
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// gracePeriod is how long a shutdown waits for the requests in flight.
+const gracePeriod = 5 * time.Second
+
+// maxHeaderBlock is the largest request line and header block the guard
+// lets through: the emulator's own limit (64 KiB, answered by the emulator
+// with its own message) and room for the request line.
+const maxHeaderBlock = 68 << 10
+
+// newGuard answers the watch over the server's connections.
+func newGuard(maxConns int, log *slog.Logger) *connguard.Guard {
+	body, _ := json.Marshal(map[string]any{"errors": []map[string]string{{
+		"origin": "client_error", "code": "request_header_too_large",
+		"message": fmt.Sprintf("The request line and headers are larger than the limit of %d bytes.", maxHeaderBlock),
+	}}})
+	response := fmt.Sprintf("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json; charset=utf-8\r\n"+
+		"Content-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+	var refused atomic.Int64
+	return &connguard.Guard{
+		Max: maxConns, MaxHeader: maxHeaderBlock, TooLarge: []byte(response), Log: log,
+		OnRefused: func() {
+			if n := refused.Add(1); n&(n-1) == 0 { // the 1st, 2nd, 4th, 8th…: not a line per connection
+				log.Warn("connection refused: every connection is busy (--max-connections)", "max", maxConns, "refused", n)
+			}
+		},
+	}
 }
 
 // reachableAddr answers the listen address as a client would dial it: an
@@ -455,41 +558,5 @@ func (l *logWriter) flushLocked() {
 	if l.timer != nil {
 		l.timer.Stop()
 		l.timer = nil
-	}
-}
-
-// silentConns tracks the connections on which no request has begun, so
-// that shutdown can close them.
-type silentConns struct {
-	log     *slog.Logger
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	closing bool // once closeAll is called, new connections close at once
-}
-
-func (s *silentConns) track(c net.Conn, state http.ConnState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case state != http.StateNew:
-		delete(s.conns, c)
-	case s.closing:
-		c.Close()
-	default:
-		s.log.Debug("connection opened", "remote", c.RemoteAddr().String())
-		if s.conns == nil {
-			s.conns = map[net.Conn]struct{}{}
-		}
-		s.conns[c] = struct{}{}
-	}
-}
-
-func (s *silentConns) closeAll() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closing = true
-	for c := range s.conns {
-		c.Close()
-		delete(s.conns, c)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -588,14 +589,11 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 }
 
-// TestSIGTERMWithTheBuiltBinary: a request in flight finishes, a held-open
-// wait ends at once, and the process exits 0 within 5 seconds.
+// TestSIGTERMWithTheBuiltBinary: a request in flight (here in a fault's
+// delay, which ends) finishes, a held-open wait and an upload still
+// arriving end at once, and the process exits 0 within 5 seconds.
 func TestSIGTERMWithTheBuiltBinary(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "altogic-emulator")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-level", "debug")
+	cmd := exec.Command(builtBinary(t), "--addr", "127.0.0.1:0", "--log-level", "debug")
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -655,6 +653,13 @@ func TestSIGTERMWithTheBuiltBinary(t *testing.T) {
 		waited <- res.StatusCode
 	}()
 	await("waiting for SMS")
+	// An upload that stalled.
+	upload, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer upload.Close()
+	fmt.Fprintf(upload, "POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\nX-Client-Key: k\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
 	// A connection that never sends a byte, as a browser's preconnection:
 	// net/http's Shutdown would wait 5s for its request.
 	silent, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
@@ -685,6 +690,9 @@ func TestSIGTERMWithTheBuiltBinary(t *testing.T) {
 	if code := <-waited; code != 404 {
 		t.Fatalf("the held-open wait got %d", code)
 	}
+	if res, err := http.ReadResponse(bufio.NewReader(upload), nil); err != nil || res.StatusCode != 503 {
+		t.Fatalf("the stalled upload: %v %v", res, err)
+	}
 }
 
 func TestExportToAnUnwritablePlaceFailsLoudly(t *testing.T) {
@@ -693,5 +701,51 @@ func TestExportToAnUnwritablePlaceFailsLoudly(t *testing.T) {
 	err := s.stop()
 	if err == nil || !strings.Contains(err.Error(), "write "+missing) || !strings.Contains(err.Error(), "write "+missing+".cov") {
 		t.Fatalf("stop: %v", err)
+	}
+}
+
+// Log lines carry what clients send: control characters, DEL and
+// bidirectional overrides are escaped in both formats.
+func TestLogsEscapeControlCharacters(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var out strings.Builder
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			pr, pw := io.Pipe()
+			go func() {
+				done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "debug", "--log-format", format}, func(string) string { return "" }, pw, io.Discard)
+				pw.Close()
+			}()
+			sc := bufio.NewScanner(pr)
+			sc.Scan()
+			url := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(sc.Text())
+			read := make(chan struct{})
+			go func() {
+				defer close(read)
+				for sc.Scan() {
+					out.WriteString(sc.Text() + "\n")
+				}
+			}()
+			res, err := http.Get(url + "/_emulator/x%7Fy%C2%85z%E2%80%AEw%1Bv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			<-read
+			logs := out.String()
+			for _, raw := range []string{"\x7f", "\u0085", "\u202e", "\x1b"} {
+				if strings.Contains(logs, raw) {
+					t.Errorf("the logs hold %q raw", raw)
+				}
+			}
+			if !strings.Contains(logs, `x\\x7fy\\u0085z\\u202ew\\x1bv`) && !strings.Contains(logs, `x\x7fy\u0085z\u202ew\x1bv`) {
+				t.Errorf("the path is not logged escaped:\n%s", logs)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -118,6 +120,13 @@ type Emulator struct {
 
 	// exports is the turn of state exports: one at a time.
 	exports chan struct{}
+	// bodies counts the bytes of request buffers of the requests in
+	// flight; bodyReadTime bounds the reading of one.
+	bodies       atomic.Int64
+	maxBodies    int64
+	bodyReadTime time.Duration
+	// onBodies, when set (by tests), is called when bodies changes.
+	onBodies func()
 
 	// ending is cancelled by EndWaits: held-open waits and event streams end.
 	ending   context.Context
@@ -160,20 +169,22 @@ type (
 // New answers an Emulator, or an error if the options cannot be used.
 func New(opts Options) (*Emulator, error) {
 	e := &Emulator{
-		fixtures:   opts.Fixtures,
-		publicURL:  strings.TrimRight(opts.PublicURL, "/"),
-		clock:      opts.Clock,
-		log:        opts.Logger,
-		maxBody:    opts.MaxBodyBytes,
-		maxHeader:  opts.MaxHeaderBytes,
-		inboxLimit: opts.InboxLimit,
-		tokenLimit: opts.TokenLimit,
-		maxEnvs:    opts.MaxEnvironments,
-		maxUsers:   opts.MaxUsers,
-		adminToken: opts.AdminToken,
-		secret:     randomBytes(32),
-		envs:       map[string]*env{},
-		exports:    make(chan struct{}, 1),
+		fixtures:     opts.Fixtures,
+		publicURL:    strings.TrimRight(opts.PublicURL, "/"),
+		clock:        opts.Clock,
+		log:          opts.Logger,
+		maxBody:      opts.MaxBodyBytes,
+		maxHeader:    opts.MaxHeaderBytes,
+		inboxLimit:   opts.InboxLimit,
+		tokenLimit:   opts.TokenLimit,
+		maxEnvs:      opts.MaxEnvironments,
+		maxUsers:     opts.MaxUsers,
+		adminToken:   opts.AdminToken,
+		secret:       randomBytes(32),
+		envs:         map[string]*env{},
+		exports:      make(chan struct{}, 1),
+		bodyReadTime: bodyReadTime,
+		maxBodies:    maxBodiesInFlight,
 	}
 	e.ending, e.endWaits = context.WithCancel(context.Background())
 	if e.fixtures == nil {
@@ -419,6 +430,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	began := time.Now()
 	var x exchange
+	defer e.releaseBodies(&x)
 	reply, err := e.serve(w, r, &x)
 	var status int
 	var failure *apiError
@@ -442,6 +454,7 @@ type exchange struct {
 	env       *env // once created
 	operation string
 	control   bool
+	held      int64 // bytes of request buffers, counted in e.bodies
 }
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
@@ -487,7 +500,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err := checkQuery(r.URL.RawQuery); err != nil {
 		return nil, err
 	}
-	body, err := readBody(w, rr, route.Operation, e.maxBody)
+	body, err := e.readBody(w, rr, route.Operation, x)
 	if err != nil {
 		return nil, err
 	}
@@ -596,27 +609,55 @@ func (e *Emulator) checkClientKey(r *http.Request) error {
 	return newError(http.StatusUnauthorized, codeInvalidClientKey, msgInvalidClientKey)
 }
 
+// Request bodies are read within bodyReadTime (a stalled upload is cut and
+// its connection closed), into a buffer that grows with what arrives, not
+// with what Content-Length announces; and the buffers of all requests
+// together hold at most maxBodiesInFlight bytes.
+const (
+	bodyReadTime      = 10 * time.Second
+	maxBodiesInFlight = 64 << 20
+)
+
 // readBody reads the body within the size limit and checks that a body the
-// operation takes is JSON, before the validator sees it.
-func readBody(w http.ResponseWriter, r *http.Request, op *openapi3.Operation, limit int64) ([]byte, error) {
+// operation takes is JSON, before the validator sees it. The buffer it
+// holds is counted in x.held until the request ends.
+func (e *Emulator) readBody(w http.ResponseWriter, r *http.Request, op *openapi3.Operation, x *exchange) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	var body []byte
-	var err error
-	if n := r.ContentLength; n > 0 && n <= limit {
-		body = make([]byte, n) // the usual case: read exactly what was announced
-		_, err = io.ReadFull(r.Body, body)
-	} else {
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	}
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(e.bodyReadTime)) == nil
+	// At shutdown an upload still arriving ends at once.
+	stop := context.AfterFunc(e.ending, func() { rc.SetReadDeadline(time.Now()) })
+	body, err := e.readAll(http.MaxBytesReader(w, r.Body, e.maxBody), r.ContentLength, x)
+	stop()
 	if err != nil {
+		// What is left of the body is not read (net/http would wait for it
+		// before answering): the connection is cut and closed.
+		if deadline {
+			rc.SetReadDeadline(time.Now())
+		}
+		w.Header().Set("Connection", "close")
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		var ne net.Error
+		switch {
+		case errors.As(err, &tooLarge):
 			return nil, newError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
-				fmt.Sprintf("The request body is larger than the limit of %d bytes.", limit))
+				fmt.Sprintf("The request body is larger than the limit of %d bytes.", e.maxBody))
+		case errors.Is(err, errBodiesInFlight):
+			w.Header().Set("Retry-After", "1")
+			return nil, newError(http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf(
+				"The emulator is receiving %s of request bodies at once, its limit: send this one again in a moment.", formatBytes(e.maxBodies)))
+		case e.ending.Err() != nil:
+			return nil, newError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping: the request body was cut.")
+		case errors.As(err, &ne) && ne.Timeout():
+			return nil, newError(http.StatusRequestTimeout, codeRequestTimeout, fmt.Sprintf(
+				"The request body did not arrive within %s.", e.bodyReadTime))
 		}
 		return nil, newError(http.StatusBadRequest, codeBodySyntax, "The request body could not be read: "+err.Error())
+	}
+	if deadline {
+		rc.SetReadDeadline(time.Time{}) // a long-poll may follow on this connection
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
@@ -640,6 +681,64 @@ func readBody(w http.ResponseWriter, r *http.Request, op *openapi3.Operation, li
 	// charset are fine.
 	r.Header.Set("Content-Type", "application/json")
 	return body, nil
+}
+
+var errBodiesInFlight = errors.New("too many request bodies in flight")
+
+// readAll reads r into a buffer that starts at what was announced (up to
+// 16 KiB) and doubles as more arrives, charging each buffer to the bodies
+// in flight.
+func (e *Emulator) readAll(r io.Reader, announced int64, x *exchange) ([]byte, error) {
+	size := int64(512)
+	if announced > 0 {
+		size = min(announced+1, 16<<10) // +1: the read that meets the end needs room
+	}
+	if !e.holdBody(x, size) {
+		return nil, errBodiesInFlight
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			// The old buffer becomes garbage: the new one is what counts.
+			next := min(2*int64(cap(buf)), e.maxBody+1)
+			if !e.holdBody(x, next-int64(cap(buf))) {
+				return nil, errBodiesInFlight
+			}
+			buf = append(make([]byte, 0, next), buf...)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// holdBody counts n more bytes of request buffers, or reports that they
+// would pass maxBodiesInFlight. ServeHTTP gives x.held back at the end.
+func (e *Emulator) holdBody(x *exchange, n int64) bool {
+	if e.bodies.Add(n) > e.maxBodies {
+		e.bodies.Add(-n)
+		return false
+	}
+	x.held += n
+	if e.onBodies != nil {
+		e.onBodies()
+	}
+	return true
+}
+
+// releaseBodies gives back what a request held.
+func (e *Emulator) releaseBodies(x *exchange) {
+	if x.held != 0 {
+		e.bodies.Add(-x.held)
+		if e.onBodies != nil {
+			e.onBodies()
+		}
+	}
 }
 
 func jsonSyntaxProblem(body []byte) string {

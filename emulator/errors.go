@@ -45,6 +45,8 @@ const (
 	codeForbiddenOrigin       = "forbidden_origin"
 	codeStorageFull           = "storage_full"
 	codeServiceUnavailable    = "service_unavailable"
+	codeServerBusy            = "server_busy"
+	codeRequestTimeout        = "request_timeout"
 )
 
 // The messages of the real service (Altogic where known, else Agnost).

@@ -157,12 +157,15 @@ func (c *call) applyFault(op string) error {
 	}
 	c.e.log.Debug("fault applied", "env", c.env.id, "operation", op, "status", f.Status, "delayMs", f.DelayMs, "dropMessage", f.DropMessage)
 	if f.DelayMs > 0 {
+		// The delay ends early when the request does, or the emulator stops.
+		ctx, cancel := c.e.holdContext(c.r.Context())
 		t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
 		select {
 		case <-t.C:
-		case <-c.r.Context().Done():
+		case <-ctx.Done():
 			t.Stop()
 		}
+		cancel()
 	}
 	if f.Status != 0 {
 		return &apiError{status: f.Status, items: []errorItem{{Origin: "server_error", Code: f.Code, Message: f.Message}}}

@@ -130,6 +130,10 @@ func (r *relayer) deliver(m inbox.Email) error {
 	}
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
+	// net/smtp reads a reply line however long it is: what the server may
+	// send is bounded, so a hostile one cannot make the emulator hold an
+	// endless greeting.
+	conn = &boundedConn{Conn: conn, left: maxRelayReplies}
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
@@ -166,6 +170,28 @@ func (r *relayer) deliver(m inbox.Email) error {
 		return err
 	}
 	return c.Quit()
+}
+
+// maxRelayReplies bounds the bytes an SMTP server may send during one
+// delivery: its replies are a few hundred.
+const maxRelayReplies = 64 << 10
+
+// boundedConn fails reads past a number of bytes.
+type boundedConn struct {
+	net.Conn
+	left int
+}
+
+func (c *boundedConn) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("the SMTP server sent more than %d bytes of replies", maxRelayReplies)
+	}
+	if len(p) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= n
+	return n, err
 }
 
 // close stops taking emails and waits (until ctx ends) for the queued ones.

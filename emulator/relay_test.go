@@ -51,3 +51,35 @@ func TestRelayOptionsAreChecked(t *testing.T) {
 		t.Fatal("Close without a relay failed")
 	}
 }
+
+// A hostile SMTP server that sends an endless greeting without a newline
+// gets the delivery failed, not megabytes held.
+func TestRelayReadsAreBounded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		chunk := []byte(strings.Repeat("2", 64<<10))
+		for range 1000 { // 64 MB, if it were read
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	h := newHarnessWith(t, Options{Relay: &Relay{Addr: ln.Addr().String(), TLS: "none", Timeout: 10 * time.Second}})
+	delivered := make(chan inbox.Email, 1)
+	h.em.relay.onDelivered = func(m inbox.Email) { delivered <- m }
+	t.Cleanup(func() { h.em.Close(context.Background()) })
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	m := <-delivered
+	if m.Relay == nil || m.Relay.Status != "failed" || !strings.Contains(m.Relay.Error, "more than 65536 bytes") {
+		t.Fatalf("relay status %+v", m.Relay)
+	}
+}
