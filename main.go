@@ -302,6 +302,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.importFile != "" {
 		logger.Info("imported state", "file", cfg.importFile, "environments", len(em.Environments()))
 	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() && cfg.adminToken == "" {
+		logger.Warn("listening beyond this machine without --admin-token: whoever reaches "+ln.Addr().String()+
+			" can read the inbox and change the state (see docs/security.md)", "addr", ln.Addr().String())
+	}
 	out.Flush() // the start line now, not in a moment
 
 	served := make(chan error, 1)

@@ -2,7 +2,8 @@
 // each figure with its ratio to a bare net/http server measured in the same
 // run: (a) bare server, (b) send-reset, (c) signin-email, (d) complete reset
 // flows, (e) start-up to the first answered request, (f) resident memory
-// idle and after a million send-reset calls.
+// idle and after a million send-reset calls, (g) in a mixed load, and (h)
+// at its worst: everything a client can make it hold, at once.
 package main
 
 import (
@@ -32,6 +33,7 @@ var (
 	duration    = flag.Duration("duration", 10*time.Second, "length of each throughput run")
 	conns       = flag.Int("connections", 32, "wrk connections")
 	sends       = flag.Int("sends", 1_000_000, "send-reset calls before the second memory reading")
+	only        = flag.String("only", "", "run only this figure: h (the worst-case memory)")
 )
 
 func main() {
@@ -41,6 +43,13 @@ func main() {
 	}
 	fmt.Printf("altogic-emulator benchmark, %s, %d cores, wrk %s x %d connections\n\n",
 		time.Now().UTC().Format("2006-01-02"), numCPU(), *duration, *conns)
+	if *only == "h" {
+		emu := startEmulator()
+		peak, worst := worstCase(emu)
+		emu.stop()
+		fmt.Printf("(h) resident memory at worst, peak %.1f MB\n(%s)\n", mb(peak), worst)
+		return
+	}
 
 	// Start-up first, on a machine no earlier run has warmed or loaded; the
 	// bare server's start-up is the floor this machine allows.
@@ -70,6 +79,10 @@ func main() {
 	mixRPS, peak, final := mixed(emu)
 	emu.stop()
 
+	emu = startEmulator()
+	worstPeak, worst := worstCase(emu)
+	emu.stop()
+
 	row := func(name string, v float64, unit string, ratio bool, target string) {
 		r := ""
 		if ratio {
@@ -89,10 +102,12 @@ func main() {
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", fmt.Sprintf("(f) resident memory after %d send-reset", *sends), mb(after), "MB", "", "< 100 MB")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(g) resident memory in a mixed load, peak", mb(peak), "MB", "", "")
 	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "    and at its end", mb(final), "MB", "", "")
+	fmt.Printf("%-46s %12.1f %-8s %6s   %s\n", "(h) resident memory at worst, peak", mb(worstPeak), "MB", "", "< 1024 MB")
 	fmt.Printf("\n(%d send-reset calls took %s, %.0f/s over %d connections; idle before them: %.1f MB)\n",
 		*sends, took.Round(time.Millisecond), float64(*sends)/took.Seconds(), *conns, mb(idle2))
 	fmt.Printf("(the mixed load: sign-ups with new emails over 4 environments, sign-ins, send-reset and\n"+
 		" inbox reads in equal parts, %.0f req/s for %s, resident memory read every 250 ms)\n", mixRPS, *duration)
+	fmt.Printf("(at worst, with the default flags: %s)\n", worst)
 }
 
 func fail(err error) {
@@ -380,6 +395,122 @@ func mixed(emu *server) (rps, peak, final float64) {
 	close(stop)
 	final = rss(emu.cmd.Process.Pid)
 	return rps, max(<-sampled, final), final
+}
+
+// worstCase makes the emulator hold all it can, with its default flags:
+// the state budget filled with users of 32 KB of data and with messages and
+// tokens, in a hundred environments; then at once the connection limit
+// taken by half-sent header blocks, half-sent 1 MiB bodies and idle
+// connections, OAuth sign-ins with 60 KB queries, sign-ins with 60 KB
+// User-Agents, and eight exports of the largest environment. It answers
+// the peak resident memory and what was done.
+func worstCase(emu *server) (peak float64, done string) {
+	stop := make(chan struct{})
+	sampled := make(chan float64)
+	go func() {
+		highest := 0.0
+		for {
+			if v := rss(emu.cmd.Process.Pid); v > highest {
+				highest = v
+			}
+			select {
+			case <-stop:
+				sampled <- highest
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	// Each request on a connection of its own: at the connection limit an
+	// idle one may be the one that makes room.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	call := func(method, u, body string, headers map[string]string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		res, err := fresh.Do(req)
+		if err != nil {
+			fail(err)
+		}
+		data, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res, data
+	}
+	key := map[string]string{"X-Client-Key": "bench", "Content-Type": "application/json"}
+	bio := strings.Repeat("b", 32<<10)
+	users, refused := 0, false
+	for i := 0; !refused; i++ {
+		env := fmt.Sprintf("%s/e:worst-%d", emu.url, i%100)
+		res, _ := call("POST", env+"/_api/rest/v1/auth/signup-email",
+			fmt.Sprintf(`{"email":"u%d@example.com","password":"Passw0rd!","nameOrUserData":{"bio":%q}}`, i, bio), key)
+		switch res.StatusCode {
+		case 200:
+			users++
+		case 429:
+			refused = true
+		default:
+			fail(fmt.Errorf("a sign-up answered %d", res.StatusCode))
+		}
+	}
+	parallelCalls(32, 100*1000, func(i int) {
+		call("POST", fmt.Sprintf("%s/e:worst-%d/_api/rest/v1/auth/send-reset?email=verified@example.com", emu.url, i%100), "", key)
+	})
+
+	var wg sync.WaitGroup
+	var open []net.Conn
+	host := strings.TrimPrefix(emu.url, "http://")
+	for i := range 1000 {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			fail(err)
+		}
+		open = append(open, c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 3 {
+			case 0:
+				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: "+strings.Repeat("h", 1<<20))
+			case 1:
+				fmt.Fprintf(c, "POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\nX-Client-Key: k\r\n"+
+					"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", 1<<20, strings.Repeat(" ", 1000<<10))
+			}
+		}()
+	}
+	pad, ua := strings.Repeat("p", 60<<10), strings.Repeat("Mozilla/5.0 ", 5<<10)
+	parallelCalls(16, 4000, func(i int) {
+		call("GET", fmt.Sprintf("%s/e:worst-%d/_auth/google?email=o%d@example.com&pad=%s", emu.url, i%100, i, pad), "", nil)
+		call("POST", emu.url+"/_api/rest/v1/auth/signin-email", `{"email":"verified@example.com","password":"Passw0rd!"}`,
+			map[string]string{"X-Client-Key": "bench", "Content-Type": "application/json", "User-Agent": fmt.Sprintf("A/%d %s", i, ua)})
+	})
+	parallelCalls(8, 8, func(int) { call("GET", emu.url+"/e:worst-0/_emulator/state", "", nil) })
+	for _, c := range open {
+		c.Close()
+	}
+	wg.Wait()
+	close(stop)
+	return <-sampled, fmt.Sprintf("%d users of 32 KB until 429, 100000 send-reset over 100 environments,\n"+
+		" then 1000 connections holding 1 MiB header blocks, 1 MiB bodies or nothing, 4000 OAuth sign-ins\n"+
+		" with 60 KB queries and 4000 sign-ins with 60 KB User-Agents, and 8 exports at once; resident\n"+
+		" memory read every 100 ms", users)
+}
+
+// parallelCalls runs fn(0..n-1) on workers goroutines.
+func parallelCalls(workers, n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				fn(int(i))
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // sendMany makes n send-reset calls over the wrk connection count.
