@@ -53,8 +53,15 @@ func main() {
 	defer stop()
 	go func() {
 		<-signals
+		first := time.Now()
 		stop()
 		sig := <-signals
+		// One stop request often arrives twice (timeout(1) and a terminal's
+		// Ctrl-C signal the child and its process group): a second signal
+		// counts when it comes a moment later.
+		for time.Since(first) < time.Second {
+			sig = <-signals
+		}
 		fmt.Fprintln(os.Stderr, "altogic-emulator: a second signal: exiting at once (requests cut, no files written)")
 		code := 1
 		if s, ok := sig.(syscall.Signal); ok {
@@ -170,7 +177,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.relay.InsecureSkipVerify, "smtp-insecure", false, "accept any certificate from the SMTP relay")
 	fs.StringVar(&c.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' (or ?admin_token=) on the control API, the MailHog API and the inbox page")
 	fs.Var(&c.corsOrigins, "cors-origin", "a web origin (scheme://host[:port]) whose pages may use the control plane, beside the emulator's own and loopback ones; repeatable, or comma-separated")
-	fs.Var(&c.allowedHosts, "allowed-host", "a host name under which the control plane answers, beside loopback names, IP addresses, single-label names and the --public-url host; repeatable, or comma-separated")
+	fs.Var(&c.allowedHosts, "allowed-host", "a host name under which the control plane answers, beside loopback names, IP addresses and the --public-url host; repeatable, or comma-separated")
 	fs.IntVar(&c.inboxLimit, "inbox-limit", 1000, "emails and SMS kept per environment (each); the oldest are dropped")
 	fs.IntVar(&c.maxEnvs, "max-environments", 1000, "environments the emulator holds at most")
 	fs.IntVar(&c.maxUsers, "max-users", 100000, "users an environment holds at most; a sign-up beyond them answers 429")
@@ -289,6 +296,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := &http.Server{
 		Handler:           guard.Track(em),
 		ConnState:         guard.ConnState,
+		ConnContext:       guard.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		// The guard answers a header block over 68 KiB itself, in the
@@ -477,13 +485,29 @@ func newGuard(maxConns int, log *slog.Logger) *connguard.Guard {
 		"Content-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
 	var refused atomic.Int64
 	return &connguard.Guard{
-		Max: maxConns, MaxHeader: maxHeaderBlock, TooLarge: []byte(response), Log: log,
+		Max: maxConns, MaxHeader: maxHeaderBlock, TooLarge: []byte(response), Log: log, ErrorBody: errorBody,
 		OnRefused: func() {
 			if n := refused.Add(1); n&(n-1) == 0 { // the 1st, 2nd, 4th, 8th…: not a line per connection
 				log.Warn("connection refused: every connection is busy (--max-connections)", "max", maxConns, "refused", n)
 			}
 		},
 	}
+}
+
+// errorBody is the envelope of an answer net/http gives itself to a
+// request it cannot read: its code is the status's name.
+func errorBody(status int, text string) []byte {
+	code := strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
+	if status == http.StatusRequestHeaderFieldsTooLarge {
+		code = "request_header_too_large"
+	}
+	if text == "" || text == strconv.Itoa(status)+" "+http.StatusText(status) {
+		text = http.StatusText(status)
+	}
+	body, _ := json.Marshal(map[string]any{"errors": []map[string]string{{
+		"origin": "client_error", "code": code, "message": "The request cannot be read: " + text + ".",
+	}}})
+	return body
 }
 
 // reachableAddr answers the listen address as a client would dial it: an

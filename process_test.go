@@ -328,9 +328,10 @@ func bigSnapshot(t *testing.T, n int) string {
 func stallExport(t *testing.T, p *process) {
 	t.Helper()
 	c := p.dial(t)
-	io.WriteString(c, "GET /e:big/_emulator/state HTTP/1.1\r\nHost: x\r\n\r\n")
-	if _, err := c.Read(make([]byte, 1)); err != nil { // the export has begun
-		t.Fatal(err)
+	io.WriteString(c, "GET /e:big/_emulator/state HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	line, err := bufio.NewReaderSize(c, 64).ReadString('\n') // the export has begun
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
+		t.Fatalf("the export: %q %v", line, err)
 	}
 }
 
@@ -360,15 +361,66 @@ func TestShutdownCutsWhatOutlivesTheGracePeriod(t *testing.T) {
 	}
 }
 
-// A second signal does not wait for the grace period.
+// A second signal does not wait for the grace period; the same signal
+// twice at once is one.
 func TestASecondSignalExitsAtOnce(t *testing.T) {
 	p := startProcess(t, "--import", bigSnapshot(t, 40000), "--max-state", "1GiB")
 	stallExport(t, p)
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.await(t, "shutting down")
+	// The same stop request twice at once (as timeout(1) sends it) is one.
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	warning := p.await(t, "shutdown: cut 1 requests")
+	if !strings.Contains(warning, "GET /e:big/_emulator/state") {
+		t.Fatalf("the warning: %s", warning)
+	}
+	if err := <-p.exited; err != nil {
+		t.Fatalf("exit after a repeated signal: %v", err)
+	}
+
+	p = startProcess(t, "--import", bigSnapshot(t, 40000), "--max-state", "1GiB")
+	stallExport(t, p)
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.await(t, "shutting down")
+	time.Sleep(1100 * time.Millisecond) // a second signal is one sent a second later, by definition
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	err := <-p.exited
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(syscall.SIGTERM) {
 		t.Fatalf("exit: %v", err)
+	}
+}
+
+// What net/http answers itself, before any handler runs, is the error
+// envelope too.
+func TestMalformedRequestsGetTheEnvelope(t *testing.T) {
+	p := startProcess(t)
+	for _, raw := range []string{
+		"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+		"GET / HTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+		"POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		"POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+		"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+		"GARBAGE\r\n\r\n",
+		"GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("h", 80<<10) + "\r\n\r\n",
+	} {
+		c := p.dial(t)
+		io.WriteString(c, raw)
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("%.60q: %v", raw, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		var env struct {
+			Errors []struct{ Origin, Code, Message string }
+		}
+		if res.StatusCode < 400 || res.Header.Get("Content-Type") != "application/json; charset=utf-8" ||
+			json.Unmarshal(body, &env) != nil || len(env.Errors) != 1 || env.Errors[0].Code == "" || env.Errors[0].Message == "" {
+			t.Errorf("%.60q: %d %v %s", raw, res.StatusCode, res.Header, body)
+			continue
+		}
+		t.Logf("%.50q: %d %s: %s", raw, res.StatusCode, env.Errors[0].Code, env.Errors[0].Message)
 	}
 }

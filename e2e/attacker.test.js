@@ -99,6 +99,14 @@ test("a page of another origin can neither read nor change the control plane", {
       document.querySelector("iframe").addEventListener("load", resolve, { once: true });
       form.submit();
     });
+    // The inbox page in a frame, to have its buttons clicked through.
+    out.push(await new Promise((resolve) => {
+      const frame = document.createElement("iframe");
+      frame.name = "inbox";
+      frame.src = `${victim}/_emulator/`;
+      frame.onload = () => resolve({ what: "frame the inbox page", outcome: "loaded" });
+      document.body.appendChild(frame);
+    }));
     // The live events.
     out.push(await new Promise((resolve) => {
       const es = new EventSource(`${victim}/_emulator/inbox/events`);
@@ -115,8 +123,15 @@ test("a page of another origin can neither read nor change the control plane", {
     return out;
   }, VICTIM);
 
+  // The framed page is refused by the browser (frame-ancestors): its frame
+  // holds an error page, never the inbox.
+  const framed = page.frame({ name: "inbox" });
+  assert.ok(framed, "the frame exists");
+  assert.doesNotMatch(framed.url(), /_emulator/, `the inbox page loaded in a foreign frame: ${framed.url()}`);
   for (const r of results) {
-    if (r.what === "sign in through the Altogic API") {
+    if (r.what === "frame the inbox page") {
+      continue; // checked above, from outside the page
+    } else if (r.what === "sign in through the Altogic API") {
       assert.equal(r.status, 200, r.what);
     } else {
       assert.equal(r.outcome, "blocked", `${r.what}: ${JSON.stringify(r)}`);

@@ -22,9 +22,8 @@ import (
 //     its method or content type, so a cross-site form cannot reset an
 //     environment and a foreign page cannot read the inbox;
 //   - only host names that a web attacker cannot point at the emulator
-//     (DNS rebinding): loopback names, IP addresses, single-label names
-//     (a compose service name), .internal names, the public URL's host and
-//     Options.AllowedHosts;
+//     (DNS rebinding): loopback names, IP addresses, the public URL's host
+//     and Options.AllowedHosts;
 //   - the admin token, when one is set.
 
 const (
@@ -127,21 +126,20 @@ func isLoopbackName(name string) bool {
 }
 
 // hostAllowed reports whether the control plane answers under this Host.
-// A DNS rebinding attack reaches the emulator under a public name the
-// attacker controls; every name here is one no web attacker can own.
+// A DNS rebinding attack reaches the emulator under a name whose answers
+// the attacker controls; every name here is one no attacker can rebind.
+// Even a single-label name is not (a hostile network's search domain
+// resolves it), so a compose service name is listed with --allowed-host or
+// is the --public-url host.
 func (a *accessRules) hostAllowed(hostport string) bool {
 	name := hostName(hostport)
 	switch {
 	case name == "" || a.anyHost || a.hosts[name]:
 		return true
 	case net.ParseIP(name) != nil:
-		return true // an address names no attacker: its pages are the emulator's own
-	case !strings.Contains(name, "."):
-		return true // single-label names (localhost, a compose service) are never public DNS
-	case strings.HasSuffix(name, ".localhost"), strings.HasSuffix(name, ".internal"):
-		return true
+		return true // an address resolves through no DNS: its pages are its own
 	}
-	return false
+	return isLoopbackName(name)
 }
 
 // originAllowed reports whether pages of origin may use the control plane:
@@ -184,7 +182,7 @@ func (e *Emulator) checkOwner(r *http.Request, anyHost bool) error {
 	if !anyHost && !e.access.hostAllowed(r.Host) {
 		name := truncate(hostName(r.Host), 100)
 		return newError(http.StatusForbidden, codeForbiddenHost, fmt.Sprintf(
-			"The control plane does not answer the host name '%s': it is not a loopback name, an IP address, a single-label name or the --public-url host, and a DNS rebinding attack would use such a name. If you reach the emulator under that name, start it with --allowed-host %s.",
+			"The control plane does not answer the host name '%s': it is not a loopback name, an IP address or the --public-url host, and a DNS rebinding attack would use such a name. If you reach the emulator under that name, start it with --allowed-host %s.",
 			name, name))
 	}
 	return e.checkOrigin(r)
@@ -232,7 +230,7 @@ func (e *Emulator) corsHeaders(w http.ResponseWriter, r *http.Request) bool {
 			if preflight {
 				// No CORS headers: the browser refuses the request it was
 				// about to send. The answer says why, for a person reading it.
-				writeError(w, asAPIError(err))
+				e.writeError(w, asAPIError(err))
 				return true
 			}
 			return false // serve refuses it too

@@ -245,11 +245,14 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 }
 
 // signInLocked opens a session for u and answers {user, session}, written
-// as JSON while the lock is held (no copy of the user is needed).
-func (c *call) signInLocked(u *user) encoded {
+// as JSON while the lock is held (no copy of the user is needed). Such an
+// answer is smaller than a large one: it always fits.
+func (c *call) signInLocked(u *user) *answer {
 	u.lastLoginAt = c.now
 	s := c.env.newSessionLocked(c.e.secret, u, c.r.UserAgent(), c.now)
-	return userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024))
+	a := c.e.answers.newAnswer()
+	a.add(userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024)))
+	return a
 }
 
 // grantKinds are the access tokens that getAuthGrant exchanges for a session.

@@ -182,3 +182,19 @@ func TestParseUserAgent(t *testing.T) {
 		}
 	}
 }
+
+// User data comes back as Altogic, a JavaScript server, answers it:
+// numbers as doubles (1e400 is null), the last of a key given twice.
+func TestUserDataIsKeptAsJavaScriptWould(t *testing.T) {
+	h := newHarness(t, mustParse(t, "f", "settings: {emailConfirmation: false}\nusers: []\n"))
+	var out signedIn
+	h.do("POST", "/_api/rest/v1/auth/signup-email", hdr{"X-Client-Key": "k", "Content-Type": "application/json"}, `{"email":"js@example.com","password":"Passw0rd!",
+		"nameOrUserData":{"huge":1e400,"price":1.50,"big":12345678901234567890,"dup":1,"dup":{"b":1,"2":2,"a":3,"1":4}}}`).
+		wantStatus(t, 200).json(t, &out)
+	res := h.api("GET", "/user", out.Session.Token, nil).wantStatus(t, 200)
+	for _, want := range []string{`"huge":null`, `"price":1.5`, `"big":12345678901234567000`, `"dup":{"1":4,"2":2,"b":1,"a":3}`} {
+		if !strings.Contains(string(res.body), want) {
+			t.Errorf("the user lacks %s: %s", want, res.body)
+		}
+	}
+}

@@ -66,12 +66,13 @@ func (e *Emulator) verifyEmailLink(c *call) (any, error) {
 	return redirectTo(appendQuery(redirect, "status", "200", "action", lt.action, "access_token", at.token)), nil
 }
 
-func failRedirect(base string, status int, action, message string) redirectTo {
+// failRedirect is the redirect of a link or OAuth sign-in that failed.
+func failRedirect(base string, status int, action, message string) failedRedirect {
 	kv := []string{"status", strconv.Itoa(status)}
 	if action != "" {
 		kv = append(kv, "action", action)
 	}
-	return redirectTo(appendQuery(base, append(kv, "error", message)...))
+	return failedRedirect(appendQuery(base, append(kv, "error", message)...))
 }
 
 // appendQuery appends key=value pairs, in order and form-encoded (spaces as

@@ -41,15 +41,11 @@ func (e *Emulator) signOutAllExceptCurrent(c *call) (any, error) {
 }
 
 // getAllSessions is GET /sessions: the user's sessions, a bare array,
-// oldest first.
+// oldest first, written under the lock (no copy of them is kept).
 func (e *Emulator) getAllSessions(c *call) (any, error) {
 	return c.withSession(func(_ *session, u *user) (any, error) {
 		list := c.env.userSessionsLocked(u.id, c.now)
-		out := make([]session, len(list))
-		for i, s := range list {
-			out[i] = *s
-		}
-		return out, nil
+		return listAnswer(c.e.answers.newAnswer(), len(list), func(b []byte, i int) []byte { return list[i].appendJSON(b) })
 	})
 }
 

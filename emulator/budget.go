@@ -101,6 +101,13 @@ func (a *account) Give(n int64) {
 	}
 }
 
+// Used answers what the account holds.
+func (a *account) Used() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.used
+}
+
 // close gives back everything: the environment is gone.
 func (a *account) close() {
 	a.mu.Lock()

@@ -79,11 +79,13 @@ func (e *Emulator) changeClock(c *call) (any, error) {
 	return c.env.clock.state(e.clock), nil
 }
 
+// listUsers is GET /_emulator/users: written under the lock, oldest
+// first (no copy of the users is kept).
 func (e *Emulator) listUsers(c *call) (any, error) {
 	return locked(c.env, func() (any, error) {
 		users := make([]*user, 0, len(c.env.users))
 		for _, u := range c.env.users {
-			users = append(users, u.snapshot())
+			users = append(users, u)
 		}
 		sort.Slice(users, func(i, j int) bool {
 			if !users[i].signUpAt.Equal(users[j].signUpAt) {
@@ -91,7 +93,18 @@ func (e *Emulator) listUsers(c *call) (any, error) {
 			}
 			return users[i].id < users[j].id
 		})
-		return map[string]any{"users": users}, nil
+		w := c.e.answers.newAnswer()
+		if !w.add([]byte(`{"users":`)) {
+			return nil, errAnswersBusy()
+		}
+		if _, err := listAnswer(w, len(users), func(b []byte, i int) []byte { return users[i].appendJSON(b) }); err != nil {
+			return nil, err
+		}
+		if !w.add([]byte("}")) {
+			w.release()
+			return nil, errAnswersBusy()
+		}
+		return w, nil
 	})
 }
 

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,9 +84,8 @@ type Options struct {
 	// origins; "*" allows every origin. The Altogic API answers any origin.
 	CORSOrigins []string
 	// AllowedHosts are host names under which the control plane answers,
-	// beside loopback names, IP addresses, single-label names, .internal
-	// names and PublicURL's host; "*" allows every name. The Altogic API
-	// answers any host name.
+	// beside loopback names, IP addresses and PublicURL's host; "*" allows
+	// every name. The Altogic API answers any host name.
 	AllowedHosts []string
 }
 
@@ -118,8 +116,6 @@ type Emulator struct {
 	mu   sync.Mutex
 	envs map[string]*env
 
-	// exports is the turn of state exports: one at a time.
-	exports chan struct{}
 	// bodies counts the bytes of request buffers of the requests in
 	// flight; bodyReadTime bounds the reading of one.
 	bodies       atomic.Int64
@@ -127,6 +123,8 @@ type Emulator struct {
 	bodyReadTime time.Duration
 	// onBodies, when set (by tests), is called when bodies changes.
 	onBodies func()
+	// answers counts the large answers being written.
+	answers answers
 
 	// ending is cancelled by EndWaits: held-open waits and event streams end.
 	ending   context.Context
@@ -155,12 +153,14 @@ type operation struct {
 
 // Replies other than a 200 JSON body.
 type (
-	emptyOK    struct{}                           // 200, empty body, as Altogic answers send-* and reset-*
-	noContent  struct{}                           // 204
-	created    struct{ v any }                    // 201 with a JSON body
-	redirectTo string                             // 302 to that URL
-	rawBody    struct{ contentType, body string } // 200 with that body
-	encoded    []byte                             // 200 with this JSON, already written
+	emptyOK    struct{}        // 200, empty body, as Altogic answers send-* and reset-*
+	noContent  struct{}        // 204
+	created    struct{ v any } // 201 with a JSON body
+	redirectTo string          // 302 to that URL
+	// failedRedirect is a 302 that reports a failure (status=4xx in its
+	// query): a request answered with it changed nothing.
+	failedRedirect string
+	rawBody        struct{ contentType, body string } // 200 with that body
 	// stream writes the whole response itself (server-sent events, pages
 	// with their own headers) and answers its status.
 	stream func(w http.ResponseWriter) int
@@ -182,8 +182,8 @@ func New(opts Options) (*Emulator, error) {
 		adminToken:   opts.AdminToken,
 		secret:       randomBytes(32),
 		envs:         map[string]*env{},
-		exports:      make(chan struct{}, 1),
 		bodyReadTime: bodyReadTime,
+		answers:      answers{limit: maxAnswersInFlight},
 		maxBodies:    maxBodiesInFlight,
 	}
 	e.ending, e.endWaits = context.WithCancel(context.Background())
@@ -372,6 +372,9 @@ type call struct {
 	// dropMessages is set by a dropMessage fault: the call succeeds but
 	// captures no email or SMS.
 	dropMessages bool
+	// unchanged is set by a handler that answered without changing
+	// anything (a page): its environment is then not kept for it.
+	unchanged bool
 }
 
 // query answers a query parameter as Go decodes it.
@@ -422,28 +425,50 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			e.log.Error("panic while serving", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-			writeError(w, asAPIError(fmt.Errorf("internal error: %v", p)))
+			e.writeError(w, asAPIError(fmt.Errorf("internal error: %v", p)))
 		}
 	}()
+	var x exchange
+	defer e.releaseBodies(&x)
+	// A body must arrive in time even when it is never read: net/http
+	// reads what is left of it before answering.
+	if x.body = r.Body != nil && r.Body != http.NoBody; x.body {
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(e.bodyReadTime))
+		defer e.cutUnreadBody(w, &x)
+	}
 	if e.corsHeaders(w, r) {
 		return
 	}
 	began := time.Now()
-	var x exchange
-	defer e.releaseBodies(&x)
 	reply, err := e.serve(w, r, &x)
+	if x.env != nil {
+		_, failed := reply.(failedRedirect)
+		e.doneWith(x.env, err == nil && !failed && !x.unchanged)
+	}
+	e.cutUnreadBody(w, &x)
 	var status int
 	var failure *apiError
 	if err != nil {
 		failure = asAPIError(err)
 		status = failure.status
-		writeError(w, failure)
+		e.writeError(w, failure)
 	} else {
-		status = writeReply(w, reply)
+		status = e.writeReply(w, reply)
 	}
 	e.record(r, &x, status, failure, time.Since(began))
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
 		e.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(began))
+	}
+}
+
+// cutUnreadBody closes the connection of a request answered without its
+// body being read (refused before it was, or it does not fit): net/http
+// would otherwise wait for the rest of it.
+func (e *Emulator) cutUnreadBody(w http.ResponseWriter, x *exchange) {
+	if x.body && !x.bodyRead {
+		w.Header().Set("Connection", "close")
+		http.NewResponseController(w).SetReadDeadline(time.Now())
+		x.body = false // once
 	}
 }
 
@@ -455,6 +480,10 @@ type exchange struct {
 	operation string
 	control   bool
 	held      int64 // bytes of request buffers, counted in e.bodies
+	// body is true for a request with a body, bodyRead once it is read.
+	body, bodyRead bool
+	// unchanged is the call's: the handler changed nothing.
+	unchanged bool
 }
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
@@ -514,7 +543,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	}
 	// Last, when every check has passed: a refused request never creates
 	// an environment.
-	en, err := e.environment(envID)
+	en, err := e.useEnvironment(envID)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +556,9 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err := c.checkGate(op.gate); err != nil {
 		return nil, err
 	}
-	return op.handler(c)
+	reply, err := op.handler(c)
+	x.unchanged = c.unchanged
+	return reply, err
 }
 
 // controlOperation names the control operation of a path where access
@@ -626,18 +657,12 @@ func (e *Emulator) readBody(w http.ResponseWriter, r *http.Request, op *openapi3
 		return nil, nil
 	}
 	rc := http.NewResponseController(w)
-	deadline := rc.SetReadDeadline(time.Now().Add(e.bodyReadTime)) == nil
-	// At shutdown an upload still arriving ends at once.
+	// At shutdown an upload still arriving ends at once. (ServeHTTP set the
+	// deadline; cutUnreadBody cuts the connection when this fails.)
 	stop := context.AfterFunc(e.ending, func() { rc.SetReadDeadline(time.Now()) })
 	body, err := e.readAll(http.MaxBytesReader(w, r.Body, e.maxBody), r.ContentLength, x)
 	stop()
 	if err != nil {
-		// What is left of the body is not read (net/http would wait for it
-		// before answering): the connection is cut and closed.
-		if deadline {
-			rc.SetReadDeadline(time.Now())
-		}
-		w.Header().Set("Connection", "close")
 		var tooLarge *http.MaxBytesError
 		var ne net.Error
 		switch {
@@ -645,20 +670,18 @@ func (e *Emulator) readBody(w http.ResponseWriter, r *http.Request, op *openapi3
 			return nil, newError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
 				fmt.Sprintf("The request body is larger than the limit of %d bytes.", e.maxBody))
 		case errors.Is(err, errBodiesInFlight):
-			w.Header().Set("Retry-After", "1")
-			return nil, newError(http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf(
+			return nil, newServerError(http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf(
 				"The emulator is receiving %s of request bodies at once, its limit: send this one again in a moment.", formatBytes(e.maxBodies)))
 		case e.ending.Err() != nil:
-			return nil, newError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping: the request body was cut.")
+			return nil, newServerError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping: the request body was cut.")
 		case errors.As(err, &ne) && ne.Timeout():
 			return nil, newError(http.StatusRequestTimeout, codeRequestTimeout, fmt.Sprintf(
 				"The request body did not arrive within %s.", e.bodyReadTime))
 		}
 		return nil, newError(http.StatusBadRequest, codeBodySyntax, "The request body could not be read: "+err.Error())
 	}
-	if deadline {
-		rc.SetReadDeadline(time.Time{}) // a long-poll may follow on this connection
-	}
+	x.bodyRead = true
+	rc.SetReadDeadline(time.Time{}) // a long-poll may follow on this connection
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	if len(bytes.TrimSpace(body)) == 0 || op.RequestBody == nil {
@@ -760,6 +783,40 @@ func jsonSyntaxProblem(body []byte) string {
 func (e *Emulator) environment(envID string) (*env, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	en, err := e.environmentLocked(envID)
+	if err == nil {
+		en.used = true
+	}
+	return en, err
+}
+
+// useEnvironment is environment for a request, which doneWith ends. An
+// environment that only failed requests have used is removed when the
+// last of them ends: a refused link (<img src="/e:N/_auth/verify">) or a
+// wrong password must not use up --max-environments.
+func (e *Emulator) useEnvironment(envID string) (*env, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en, err := e.environmentLocked(envID)
+	if err == nil {
+		en.requests++
+	}
+	return en, err
+}
+
+// doneWith ends a request's use of en; ok is whether it succeeded.
+func (e *Emulator) doneWith(en *env, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en.requests--
+	en.used = en.used || ok
+	if !en.used && en.requests == 0 && en.id != DefaultEnvironment && e.envs[en.id] == en {
+		delete(e.envs, en.id)
+		en.acct.close()
+	}
+}
+
+func (e *Emulator) environmentLocked(envID string) (*env, error) {
 	if en, ok := e.envs[envID]; ok {
 		return en, nil
 	}
@@ -812,65 +869,3 @@ func (e *Emulator) Environments() []string {
 
 // UserCount answers how many users each environment starts with.
 func (e *Emulator) UserCount() int { return len(e.fixtures.Users) }
-
-// writeReply writes a handler's answer and reports its status.
-func writeReply(w http.ResponseWriter, reply any) int {
-	switch v := reply.(type) {
-	case emptyOK:
-		w.WriteHeader(http.StatusOK)
-		return http.StatusOK
-	case noContent:
-		w.WriteHeader(http.StatusNoContent)
-		return http.StatusNoContent
-	case created:
-		return writeJSON(w, http.StatusCreated, v.v)
-	case redirectTo:
-		w.Header().Set("Location", string(v))
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusFound)
-		return http.StatusFound
-	case stream:
-		return v(w)
-	case encoded:
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(v)+1))
-		w.WriteHeader(http.StatusOK)
-		w.Write(append(v, '\n'))
-		return http.StatusOK
-	case rawBody:
-		w.Header().Set("Content-Type", v.contentType)
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, v.body)
-		return http.StatusOK
-	default:
-		return writeJSON(w, http.StatusOK, v)
-	}
-}
-
-func writeError(w http.ResponseWriter, ae *apiError) {
-	writeJSON(w, ae.status, map[string]any{"errors": ae.items})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) int {
-	if a, ok := v.(jsonAppender); ok {
-		body := append(a.appendJSON(make([]byte, 0, 1024)), '\n')
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(status)
-		w.Write(body)
-		return status
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		status = http.StatusInternalServerError
-		buf.Reset()
-		enc.Encode(map[string]any{"errors": asAPIError(err).items})
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
-	return status
-}

@@ -287,7 +287,11 @@ func TestNewRejectsBadOptions(t *testing.T) {
 
 func TestUnknownErrorsStillSpeakTheEnvelope(t *testing.T) {
 	rec := newRecorder()
-	writeError(rec, asAPIError(http.ErrHandlerTimeout))
+	em, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	em.writeError(rec, asAPIError(http.ErrHandlerTimeout))
 	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"internal_server_error"`) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}

@@ -106,6 +106,12 @@ func newError(status int, code, message string) *apiError {
 	return &apiError{status: status, items: []errorItem{{Origin: "client_error", Code: code, Message: message}}}
 }
 
+// newServerError is an error of the emulator's own condition (busy,
+// stopping), not of the request.
+func newServerError(status int, code, message string) *apiError {
+	return &apiError{status: status, items: []errorItem{{Origin: "server_error", Code: code, Message: message}}}
+}
+
 func (e *apiError) with(details map[string]any) *apiError {
 	e.items[0].Details = details
 	return e

@@ -75,9 +75,23 @@ func TestRefusedRequestsCreateNoEnvironment(t *testing.T) {
 	if got := strings.Join(h.em.Environments(), ","); got != "default" {
 		t.Fatalf("refused requests created environments: %s", got)
 	}
-	h.do("POST", "/e:real/_api/rest/v1/auth/send-reset?email=nobody@example.com", hdr{"X-Client-Key": "good"}, nil).wantStatus(t, 401)
+	// Requests that passed every check but failed change nothing: their
+	// environment goes when they end (a link any page can make a browser
+	// follow, a wrong password).
+	for i := range 5 {
+		env := fmt.Sprintf("/e:failed%d", i)
+		h.do("GET", env+"/_auth/verify?key=nope&action=reset-pwd", nil, nil).wantStatus(t, 302)
+		h.do("POST", env+"/_api/rest/v1/auth/send-reset?email=nobody@example.com", hdr{"X-Client-Key": "good"}, nil).wantStatus(t, 401)
+		h.do("POST", env+"/_api/rest/v1/auth/signin-email", hdr{"X-Client-Key": "good", "Content-Type": "application/json"},
+			`{"email":"nobody@example.com","password":"nope"}`).wantStatus(t, 401)
+		h.do("GET", env+"/_auth/google?email=not-an-email", nil, nil).wantStatus(t, 200) // the consent page again
+	}
+	if got := strings.Join(h.em.Environments(), ","); got != "default" {
+		t.Fatalf("failed requests created environments: %s", got)
+	}
+	h.do("GET", "/e:real/_auth/google?email=gina@example.com", nil, nil).wantStatus(t, 302)
 	if got := strings.Join(h.em.Environments(), ","); got != "default,real" {
-		t.Fatalf("an accepted request did not create its environment: %s", got)
+		t.Fatalf("a request that changed state did not keep its environment: %s", got)
 	}
 }
 

@@ -232,7 +232,7 @@ func (r resp) errorItems(t *testing.T) []errorItem {
 func (r resp) wantStatus(t *testing.T, status int) resp {
 	t.Helper()
 	if r.status != status {
-		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
+		t.Fatalf("status %d, want %d; body: %.2000s", r.status, status, r.body)
 	}
 	return r
 }

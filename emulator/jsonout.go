@@ -1,11 +1,12 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/jsjson"
 )
 
 // A small JSON writer for the answers of every sign-in: users and sessions
@@ -91,14 +92,15 @@ func (o *object) boolean(k string, v bool) {
 func (o *object) time(k string, t time.Time) { o.str(k, formatTime(t)) }
 func (o *object) raw(k string, v []byte)     { o.key(k); o.b = append(o.b, v...) }
 
-// compactJSON answers valid JSON without insignificant white space, in a
-// buffer of its own.
+// compactJSON answers user data as Altogic, a JavaScript server, keeps and
+// answers it (JSON.stringify(JSON.parse(v)): numbers as doubles, the last
+// of a key given twice), in a buffer of its own.
 func compactJSON(v []byte) json.RawMessage {
-	var b bytes.Buffer
-	if json.Compact(&b, v) != nil {
+	b, err := jsjson.Rewrite(v)
+	if err != nil {
 		return json.RawMessage("null") // not JSON: the caller checked it was
 	}
-	return json.RawMessage(b.Bytes())
+	return json.RawMessage(b)
 }
 
 func (o *object) end() []byte { return append(o.b, '}') }

@@ -24,11 +24,13 @@ func (e *Emulator) signInWithProvider(c *call) (any, error) {
 	// the whole request line alive (a 60 KB query, say) as long as the user.
 	provider := strings.Clone(c.params["provider"])
 	email := strings.Clone(normalizeEmail(strings.ReplaceAll(c.query("email"), " ", "+")))
-	if email == "" {
-		return rawBody{contentType: "text/html; charset=utf-8", body: consentPage(provider, "")}, nil
-	}
-	if !validEmail(email) {
-		return rawBody{contentType: "text/html; charset=utf-8", body: consentPage(provider, msgBadEmailFormat)}, nil
+	if email == "" || !validEmail(email) {
+		c.unchanged = true
+		problem := ""
+		if email != "" {
+			problem = msgBadEmailFormat
+		}
+		return rawBody{contentType: "text/html; charset=utf-8", body: consentPage(provider, problem)}, nil
 	}
 	providerID := strings.Clone(strings.TrimSpace(c.query("id")))
 	if providerID == "" {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -166,5 +167,74 @@ func TestShutdownCutsUploadsAndDelays(t *testing.T) {
 	}
 	if code := <-delayed; code != 200 {
 		t.Fatalf("the delayed call: %d", code)
+	}
+}
+
+// A request answered before its body is read (refused by an access check,
+// say) has its connection closed: net/http would otherwise wait for the
+// rest of a body that never comes, and the connection would be held.
+func TestUnreadBodiesDoNotHoldTheConnection(t *testing.T) {
+	em, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := rawServer(t, em)
+	for _, head := range []string{
+		"POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\n",                                                            // no client key: 401
+		"POST /_emulator/reset HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\n",                                           // 403
+		"POST /_api/rest/v1/auth/nope HTTP/1.1\r\nHost: x\r\nX-Client-Key: k\r\n",                                                 // 404
+		"OPTIONS /_emulator/reset HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n", // a refused preflight
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "%sContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", head)
+		r := bufio.NewReader(conn)
+		res, err := http.ReadResponse(r, nil)
+		if err != nil || res.StatusCode < 400 {
+			t.Fatalf("%q: %v %v", head, res, err)
+		}
+		io.Copy(io.Discard, res.Body)
+		if _, err := r.ReadByte(); err != io.EOF {
+			t.Fatalf("%q: the connection is still open: %v", head, err)
+		}
+	}
+}
+
+// Large answers (a list of megabytes) count against the answers in flight:
+// while another holds them, one more is refused with 503, before anything
+// of it was written; one always fits.
+func TestLargeAnswersAreBounded(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxStateBytes: 1 << 30})
+	en := h.em.mustEnv(t, DefaultEnvironment)
+	en.mu.Lock()
+	for i := range 6 {
+		bio := json.RawMessage(`"` + strings.Repeat("x", 500<<10) + `"`)
+		if _, err := en.newUserLocked("", fmt.Sprintf("big%d@example.com", i), "", "pw", userData{extra: map[string]json.RawMessage{"bio": bio}}, epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	en.mu.Unlock()
+	var users struct{ Users []map[string]any }
+	h.do("GET", "/_emulator/users", nil, nil).wantStatus(t, 200).json(t, &users) // alone, it always fits
+	if len(users.Users) != 11 {
+		t.Fatalf("%d users", len(users.Users))
+	}
+	held := h.em.answers.newAnswer() // another large answer, not read yet
+	if !held.add(make([]byte, smallAnswer+maxAnswersInFlight)) {
+		t.Fatal("the only large answer did not fit")
+	}
+	res := h.do("GET", "/_emulator/users", nil, nil)
+	res.wantError(t, 503, "server_busy", "")
+	if res.header.Get("Retry-After") != "1" {
+		t.Fatalf("headers %v", res.header)
+	}
+	h.do("GET", "/_emulator/config", nil, nil).wantStatus(t, 200) // small answers are not counted
+	held.release()
+	h.do("GET", "/_emulator/users", nil, nil).wantStatus(t, 200)
+	if n := h.em.answers.bytes.Load(); n != 0 || h.em.answers.large.Load() != 0 {
+		t.Fatalf("answers in flight after all were written: %d bytes, %d large", n, h.em.answers.large.Load())
 	}
 }

@@ -2,8 +2,10 @@ package emulator
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -204,6 +207,7 @@ func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 		}
 	}
 	im := &importedState{settings: st.Settings, users: map[string]*user{}, byEmail: map[string]string{}, byPhone: map[string]string{}, clock: st.Clock}
+	providerIDs := map[string]bool{}
 	for i, us := range st.Users {
 		u, err := checkImportedUser(us)
 		if err != nil {
@@ -216,7 +220,10 @@ func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 			return nil, fmt.Errorf("users[%d]: duplicate email %q", i, u.email)
 		case u.phone != "" && im.byPhone[u.phone] != "":
 			return nil, fmt.Errorf("users[%d]: duplicate phone %q", i, u.phone)
+		case u.provider != "altogic" && providerIDs[u.provider+"\x00"+u.providerID]:
+			return nil, fmt.Errorf("users[%d]: duplicate %s user id %q", i, u.provider, truncate(u.providerID, 80))
 		}
+		providerIDs[u.provider+"\x00"+u.providerID] = true
 		im.users[u.id] = u
 		if u.email != "" {
 			im.byEmail[u.email] = u.id
@@ -251,6 +258,12 @@ func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 		}
 		if err := firstErr(checkTime("creationDtm", ss.Created, false), checkTime("expires", ss.Expires, true), checkUserAgent(ss.UserAgent)); err != nil {
 			return nil, fmt.Errorf("sessions[%d]: %w", i, err)
+		}
+		switch {
+		case !ss.Expires.IsZero() && !ss.Expires.After(ss.Created):
+			return nil, fmt.Errorf("sessions[%d]: expires %s is not after creationDtm %s", i, ss.Expires.Format(time.RFC3339), ss.Created.Format(time.RFC3339))
+		case !looksLikeJWT(ss.Token):
+			return nil, fmt.Errorf("sessions[%d]: token is not a JWT (three base64url parts) as a session token is", i)
 		}
 	}
 	im.sessions = slices.Clone(st.Sessions)
@@ -305,6 +318,10 @@ func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 		case seen[codeKey(sc.Phone, sc.Code)]:
 			return nil, fmt.Errorf("codes[%d]: duplicate code for %s", i, sc.Phone)
 		}
+		if owner := im.users[sc.UserID]; sc.Action != "change-phone" && sc.Phone != owner.phone {
+			// Only a change-phone code goes to another number than the user's.
+			return nil, fmt.Errorf("codes[%d]: a %s code for %s, not the phone of its user", i, sc.Action, sc.Phone)
+		}
 		seen[codeKey(sc.Phone, sc.Code)] = true
 		if err := checkTime("expires", sc.Expires, false); err != nil {
 			return nil, fmt.Errorf("codes[%d]: %w", i, err)
@@ -340,6 +357,63 @@ func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 		return nil, fmt.Errorf("clock.offset %s would put the environment's time outside %d to %d", time.Duration(st.Clock.Offset), clockMin.Year(), clockMax.Year())
 	}
 	return im, nil
+}
+
+// looksLikeJWT reports whether s has a JWT's three base64url parts.
+func looksLikeJWT(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := base64.RawURLEncoding.DecodeString(p); err != nil || p == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// size is what the checked state costs the state budget.
+func (im *importedState) size() (users, all int64) {
+	for _, u := range im.users {
+		users += u.size()
+	}
+	all = users
+	for _, s := range im.sessions {
+		all += im.sessionOf(s).size()
+	}
+	for _, l := range im.links {
+		all += linkOf(l).size()
+	}
+	for _, a := range im.access {
+		all += accessOf(a).size()
+	}
+	for _, c := range im.codes {
+		all += codeOf(c).size()
+	}
+	for _, m := range im.emails {
+		all += m.Size()
+	}
+	for _, m := range im.sms {
+		all += m.Size()
+	}
+	return users, all
+}
+
+func (im *importedState) sessionOf(s SessionState) *session {
+	return &session{userID: s.UserID, token: s.Token, created: s.Created, userAgent: s.UserAgent, expires: s.Expires}
+}
+
+func linkOf(l LinkState) *linkToken {
+	return &linkToken{key: l.Key, action: l.Action, userID: l.UserID, email: l.Email, expires: l.Expires, used: l.Used}
+}
+
+func accessOf(a AccessState) *accessToken {
+	return &accessToken{token: a.Token, kind: a.Kind, userID: a.UserID, expires: a.Expires, used: a.Used}
+}
+
+func codeOf(sc CodeState) *smsCode {
+	return &smsCode{code: sc.Code, action: sc.Action, userID: sc.UserID, phone: sc.Phone, expires: sc.Expires, used: sc.Used}
 }
 
 // checkImportedUser checks one user of a snapshot.
@@ -425,68 +499,78 @@ func firstErr(errs ...error) error {
 }
 
 // applyImportLocked replaces the environment's state with a checked one,
-// unless its users do not fit the state budget (then nothing changes and
-// it answers 429), or force says they must. The caller holds en.mu.
-func (en *env) applyImportLocked(im *importedState, force bool) error {
-	if err := en.setUsersLocked(im.users, force); err != nil {
-		return err
-	}
+// all of it: the caller checked that it fits the state budget. The caller
+// holds en.mu.
+func (en *env) applyImportLocked(im *importedState) {
+	en.setUsersLocked(im.users, true)
 	en.settings = im.settings
-	// Stored oldest first, with no trimming for expiry: a snapshot keeps
-	// what it has.
+	// Stored oldest first, with no trimming: a snapshot keeps what it has.
 	en.resetTokensLocked()
 	for _, s := range im.sessions {
-		en.sessions.put(s.Token, &session{userID: s.UserID, token: s.Token, created: s.Created, userAgent: s.UserAgent, expires: s.Expires}, time.Time{})
+		en.sessions.restore(s.Token, im.sessionOf(s))
 	}
 	for _, l := range im.links {
-		en.links.put(l.Key, &linkToken{key: l.Key, action: l.Action, userID: l.UserID, email: l.Email, expires: l.Expires, used: l.Used}, time.Time{})
+		en.links.restore(l.Key, linkOf(l))
 	}
 	for _, a := range im.access {
-		en.access.put(a.Token, &accessToken{token: a.Token, kind: a.Kind, userID: a.UserID, expires: a.Expires, used: a.Used}, time.Time{})
+		en.access.restore(a.Token, accessOf(a))
 	}
 	for _, sc := range im.codes {
-		en.codes.put(codeKey(sc.Phone, sc.Code), &smsCode{code: sc.Code, action: sc.Action, userID: sc.UserID, phone: sc.Phone, expires: sc.Expires, used: sc.Used}, time.Time{})
+		en.codes.restore(codeKey(sc.Phone, sc.Code), codeOf(sc))
 	}
 	en.clearFaultsLocked()
 	en.inbox.Restore(im.emails, im.sms)
 	en.clock.restore(time.Duration(im.clock.Offset), im.clock.Frozen, im.clock.At)
+}
+
+// roomFor checks that replacing what envs now hold (nil for new ones) with
+// the checked states fits the state budget, the users in their share.
+func (e *Emulator) roomFor(envs []*env, states []*importedState) error {
+	var users, all int64
+	for i, im := range states {
+		u, a := im.size()
+		users, all = users+u, all+a
+		if en := envs[i]; en != nil {
+			// What it holds now is given back first (the caller holds its lock).
+			all -= en.acct.Used()
+			users -= en.userBytes
+		} else {
+			all += envOverhead
+			users += envOverhead
+		}
+	}
+	used := e.budget.used.Load()
+	if used+users > e.budget.usersShare() || used+all > e.budget.limit {
+		return newError(http.StatusTooManyRequests, codeStorageFull, fmt.Sprintf(
+			"The state needs %s of the state budget (%s of it for users), which holds %s of %s (--max-state).",
+			formatBytes(max(all, 0)), formatBytes(max(users, 0)), formatBytes(used), formatBytes(e.budget.limit)))
+	}
 	return nil
 }
 
-// usersSize is what the users of a checked state cost.
-func (im *importedState) usersSize() int64 {
-	n := int64(0)
-	for _, u := range im.users {
-		n += u.size()
-	}
-	return n
-}
+// Exports of an environment take turns: each holds a copy of its state
+// (its strings shared, not copied) while it is written, so concurrent
+// exports of a large environment would multiply memory. The copy is taken
+// under the environment's lock and written after it, piece by piece, never
+// as one whole JSON text, each piece within answerWriteTime: a client that
+// stops reading holds the turn that long at most.
 
-// Exports take turns: each holds a copy of an environment's state (its
-// strings shared, not copied) while it is written, so concurrent exports of
-// a large environment would multiply memory. The copy is taken under the
-// environment's lock and written after it, piece by piece, never as one
-// whole JSON text.
-
-// exportWriteTime bounds how long a client may take to read an export.
-const exportWriteTime = 2 * time.Minute
-
-// exportTurn waits for the export turn, until ctx or the emulator ends; the
-// function it answers gives the turn back.
-func (e *Emulator) exportTurn(ctx context.Context) (func(), error) {
+// exportTurn waits for en's export turn, until ctx or the emulator ends;
+// the function it answers gives the turn back.
+func (e *Emulator) exportTurn(ctx context.Context, en *env) (func(), error) {
 	ctx, cancel := e.holdContext(ctx)
 	defer cancel()
 	select {
-	case e.exports <- struct{}{}:
-		return func() { <-e.exports }, nil
+	case en.exports <- struct{}{}:
+		return func() { <-en.exports }, nil
 	case <-ctx.Done():
-		return nil, newError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping, or the request ended, before another export finished.")
+		return nil, newServerError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping, or the request ended, before another export of the environment finished.")
 	}
 }
 
 // exportState is GET /_emulator/state.
 func (e *Emulator) exportState(c *call) (any, error) {
-	done, err := e.exportTurn(c.r.Context())
+	done, err := e.exportTurn(c.r.Context(), c.env)
 	if err != nil {
 		return nil, err
 	}
@@ -495,15 +579,25 @@ func (e *Emulator) exportState(c *call) (any, error) {
 	c.env.mu.Unlock()
 	return stream(func(w http.ResponseWriter) int {
 		defer done()
-		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(exportWriteTime))
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
-		bw := bufio.NewWriter(w)
+		bw := bufio.NewWriter(deadlineWriter{w, http.NewResponseController(w)})
 		writeEnvState(bw, st)
 		bw.WriteByte('\n')
 		bw.Flush()
 		return http.StatusOK
 	}), nil
+}
+
+// deadlineWriter gives each write answerWriteTime.
+type deadlineWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	d.rc.SetWriteDeadline(time.Now().Add(answerWriteTime))
+	return d.w.Write(p)
 }
 
 // writeEnvState writes st as json.Marshal would, one user, session, token
@@ -547,8 +641,10 @@ func writeJSONValue(w *bufio.Writer, v any) {
 // importState is PUT /_emulator/state.
 func (e *Emulator) importState(c *call) (any, error) {
 	var st EnvState
-	if err := c.decode(&st); err != nil {
-		return nil, err
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	dec.DisallowUnknownFields() // as --import reads it
+	if err := dec.Decode(&st); err != nil {
+		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
 	}
 	im, err := e.checkImport(st)
 	if err != nil {
@@ -556,18 +652,17 @@ func (e *Emulator) importState(c *call) (any, error) {
 	}
 	c.env.mu.Lock()
 	defer c.env.mu.Unlock()
-	if err := c.env.applyImportLocked(im, false); err != nil {
+	if err := e.roomFor([]*env{c.env}, []*importedState{im}); err != nil {
 		return nil, err
 	}
+	c.env.applyImportLocked(im)
 	return noContent{}, nil
 }
 
 // WriteSnapshot writes the state of every environment as a Snapshot in
 // JSON, one environment at a time, as --export-on-exit does. It waits for
-// an export in progress to finish.
+// an export of an environment in progress to finish.
 func (e *Emulator) WriteSnapshot(w io.Writer) error {
-	e.exports <- struct{}{}
-	defer func() { <-e.exports }()
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, `{"version":%d,"environments":{`, snapshotVersion)
 	for i, id := range e.Environments() {
@@ -575,9 +670,11 @@ func (e *Emulator) WriteSnapshot(w io.Writer) error {
 		if en == nil {
 			continue // deleted meanwhile
 		}
+		en.exports <- struct{}{}
 		en.mu.Lock()
 		st := en.exportLocked()
 		en.mu.Unlock()
+		<-en.exports // the copy is this writer's own
 		if i > 0 {
 			bw.WriteByte(',')
 		}
@@ -620,7 +717,6 @@ func (e *Emulator) Import(snap Snapshot) error {
 	sort.Strings(ids)
 	checked := make([]*importedState, len(ids))
 	fresh := 0
-	var grows int64 // what the users add to the state budget
 	for i, id := range ids {
 		if !fixtures.ValidEnvID(id) {
 			return fmt.Errorf("environment id %q is not valid", truncate(id, 80))
@@ -630,14 +726,8 @@ func (e *Emulator) Import(snap Snapshot) error {
 			return fmt.Errorf("environment %s: %w", id, err)
 		}
 		checked[i] = im
-		grows += im.usersSize()
-		if en := e.lookupEnvironment(id); en != nil {
-			en.mu.Lock()
-			grows -= en.userBytes
-			en.mu.Unlock()
-		} else if id != DefaultEnvironment {
+		if id != DefaultEnvironment && e.lookupEnvironment(id) == nil {
 			fresh++
-			grows += envOverhead
 		}
 	}
 	e.mu.Lock()
@@ -646,18 +736,28 @@ func (e *Emulator) Import(snap Snapshot) error {
 	if have+fresh > e.maxEnvs {
 		return fmt.Errorf("the snapshot needs %d more environments, beyond the limit of %d (--max-environments)", fresh, e.maxEnvs)
 	}
-	if used := e.budget.used.Load(); used+grows > e.budget.usersShare() {
-		return fmt.Errorf("the snapshot's users need %s more of the state budget, which has %s left for users (--max-state)",
-			formatBytes(grows), formatBytes(max(e.budget.usersShare()-used, 0)))
+	existing := make([]*env, len(ids))
+	for i, id := range ids {
+		if en := e.lookupEnvironment(id); en != nil {
+			en.mu.Lock()
+			defer en.mu.Unlock()
+			existing[i] = en
+		}
+	}
+	if err := e.roomFor(existing, checked); err != nil {
+		return fmt.Errorf("%s", err.(*apiError).items[0].Message)
 	}
 	for i, id := range ids {
-		en, err := e.environment(id)
-		if err != nil {
-			return err
+		en := existing[i]
+		if en == nil {
+			var err error
+			if en, err = e.environment(id); err != nil {
+				return err
+			}
+			en.mu.Lock()
+			defer en.mu.Unlock()
 		}
-		en.mu.Lock()
-		en.applyImportLocked(checked[i], true) // checked above, as a whole
-		en.mu.Unlock()
+		en.applyImportLocked(checked[i]) // checked above, as a whole
 	}
 	return nil
 }

@@ -81,6 +81,17 @@ func TestImportRefusesBadStateWhole(t *testing.T) {
 		{"time beyond the clock's range", func(st state) { user(st, verified)["signUpAt"] = "9999-01-01T00:00:00Z" }, "signUpAt 9999-01-01T00:00:00Z is outside"},
 		{"clock offset", func(st state) { st["clock"] = map[string]any{"offset": "2000000h", "frozen": false} }, "clock.offset"},
 		{"bad settings", func(st state) { st["settings"].(state)["minPasswordLength"] = 0 }, "settings: password lengths"},
+		{"duplicate provider id", func(st state) {
+			for _, email := range []string{verified, "unverified@example.com"} {
+				user(st, email)["provider"] = "google"
+				user(st, email)["providerUserId"] = "g1"
+			}
+		}, `duplicate google user id "g1"`},
+		{"code of another phone", func(st state) { first(st, "codes")["phone"] = "+15555550111" }, "a reset-pwd-code code for +15555550111, not the phone of its user"},
+		{"session expiring before it began", func(st state) { first(st, "sessions")["expires"] = "2000-01-01T00:00:00Z" }, "is not after creationDtm"},
+		{"session token not a JWT", func(st state) { first(st, "sessions")["token"] = "x" }, "token is not a JWT"},
+		{"unknown field", func(st state) { st["bogus"] = 1 }, `unknown field "bogus"`},
+		{"unknown setting", func(st state) { st["settings"].(state)["bogus"] = true }, `unknown field "bogus"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -106,6 +117,36 @@ func TestImportRefusesBadStateWhole(t *testing.T) {
 
 // Import (the --import of main) checks every environment of a snapshot
 // before it applies any.
+// A state that does not fit the state budget is refused whole, never
+// applied in part.
+func TestImportFitsTheBudgetOrNothing(t *testing.T) {
+	h := newHarness(t, nil)
+	session := h.signInEmail(verified, "Passw0rd!").Session.Token
+	var st map[string]any
+	h.do("GET", "/_emulator/state", nil, nil).wantStatus(t, 200).json(t, &st)
+	sessions := st["sessions"].([]any)
+	for i := range 2000 {
+		s := map[string]any{}
+		for k, v := range sessions[0].(map[string]any) {
+			s[k] = v
+		}
+		s["token"] = fmt.Sprintf("aaaa.bbbb.%08d", i)
+		sessions = append(sessions, s)
+	}
+	st["sessions"] = sessions
+	big, _ := json.Marshal(st)
+	h2 := newHarnessWith(t, Options{MaxStateBytes: 256 << 10, TokenLimit: 10000})
+	res := h2.do("PUT", "/_emulator/state", nil, big)
+	res.wantError(t, 429, "storage_full", "")
+	h2.do("GET", "/_emulator/users", nil, nil).wantStatus(t, 200) // still the fixtures
+	h3 := newHarnessWith(t, Options{MaxStateBytes: 8 << 20, TokenLimit: 10000})
+	h3.do("PUT", "/_emulator/state", nil, big).wantStatus(t, 204)
+	if n := h3.em.mustEnv(t, DefaultEnvironment).sessions.len(); n != 2001 {
+		t.Fatalf("%d sessions kept of 2001", n)
+	}
+	h3.api("GET", "/user", session, nil).wantStatus(t, 200)
+}
+
 func TestImportOfManyEnvironmentsIsWhole(t *testing.T) {
 	h := newHarnessWith(t, Options{MaxEnvironments: 3})
 	good := h.em.Export()
@@ -177,19 +218,17 @@ func sameJSON(t *testing.T, got, want []byte) {
 	}
 }
 
-// Exports take turns: a client that stops reading a large export holds the
-// turn (until its write deadline), and a second export waits for it rather
-// than holding a second copy.
+// Exports of an environment take turns: a client that stops reading a
+// large export holds the turn (until its write deadline), and a second
+// export of that environment waits for it rather than holding a second
+// copy; another environment's export does not wait.
 func TestExportsTakeTurns(t *testing.T) {
 	h := newHarnessWith(t, Options{MaxStateBytes: 1 << 30})
-	var users []map[string]any
-	for i := range 20000 {
-		users = append(users, map[string]any{"email": fmt.Sprintf("user%d@example.com", i), "password": "Passw0rd!", "bio": strings.Repeat("x", 400)})
-	}
 	en := h.em.mustEnv(t, DefaultEnvironment)
 	en.mu.Lock()
-	for _, u := range users {
-		if _, err := en.newUserLocked("", u["email"].(string), "", "pw", userData{extra: map[string]json.RawMessage{"bio": json.RawMessage(`"` + u["bio"].(string) + `"`)}}, epoch); err != nil {
+	for i := range 20000 {
+		bio := json.RawMessage(`"` + strings.Repeat("x", 400) + `"`)
+		if _, err := en.newUserLocked("", fmt.Sprintf("user%d@example.com", i), "", "pw", userData{extra: map[string]json.RawMessage{"bio": bio}}, epoch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -211,17 +250,24 @@ func TestExportsTakeTurns(t *testing.T) {
 	if _, err := conn.Read(make([]byte, 1)); err != nil {
 		t.Fatal(err)
 	}
-	second := make(chan int, 1)
-	go func() {
-		res, err := http.Get(srv.URL + "/e:other/_emulator/state")
-		if err != nil {
-			second <- -1
-			return
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		second <- res.StatusCode
-	}()
+	export := func(path string) chan int {
+		done := make(chan int, 1)
+		go func() {
+			res, err := http.Get(srv.URL + path)
+			if err != nil {
+				done <- -1
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			done <- res.StatusCode
+		}()
+		return done
+	}
+	if code := <-export("/e:other/_emulator/state"); code != 200 {
+		t.Fatalf("another environment's export: %d", code)
+	}
+	second := export("/_emulator/state")
 	select {
 	case code := <-second:
 		t.Fatalf("a second export answered %d while the first held the turn", code)

@@ -42,6 +42,12 @@ type env struct {
 	userLimit int
 	userBytes int64 // the users' share of acct
 	faults    []*fault
+	// exports is the turn of the environment's state exports.
+	exports chan struct{}
+	// requests counts the requests using the environment, and used says
+	// whether one has succeeded; both are guarded by Emulator.mu.
+	requests int
+	used     bool
 }
 
 // linkToken is the key of a link in an email. A used or expired one is kept
@@ -76,7 +82,7 @@ type smsCode struct {
 
 func newEnv(id string, inboxLimit, tokenLimit, userLimit int, acct *account) *env {
 	en := &env{id: id, inbox: inbox.NewWithQuota(inboxLimit, acct), journal: newJournal(acct), acct: acct,
-		tokenLimit: tokenLimit, userLimit: userLimit}
+		tokenLimit: tokenLimit, userLimit: userLimit, exports: make(chan struct{}, 1)}
 	en.resetTokensLocked()
 	return en
 }

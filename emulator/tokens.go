@@ -59,6 +59,16 @@ func (s *tokenStore[V]) put(key string, v V, now time.Time) {
 	s.compact()
 }
 
+// restore stores v under a new key as a snapshot gives it: no trimming, and
+// charged whatever the budget (the importer checked that it fits).
+func (s *tokenStore[V]) restore(key string, v V) {
+	s.order = append(s.order, key)
+	s.m[key] = v
+	cost := v.size()
+	s.acct.Force(cost)
+	s.bytes += cost
+}
+
 // dropOldest drops the oldest token if drop says so (never keep, the one
 // just stored) and reports whether it did.
 func (s *tokenStore[V]) dropOldest(keep string, drop func(V) bool) bool {

@@ -30,7 +30,10 @@ func (e *Emulator) inboxPageHandler(c *call) (any, error) {
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"'; style-src 'unsafe-inline'; img-src * data:; frame-src 'self' about:; base-uri 'none'; form-action 'self'")
+		// frame-ancestors and X-Frame-Options: no other site may frame the
+		// page and have its buttons clicked through (Clear inbox, Reset).
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"'; style-src 'unsafe-inline'; img-src * data:; frame-src 'self' about:; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, page)
 		return http.StatusOK
@@ -91,22 +94,29 @@ func (e *Emulator) inboxEvents(c *call) (any, error) {
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Accel-Buffering", "no")
 		w.WriteHeader(http.StatusOK)
+		rc.SetWriteDeadline(time.Now().Add(answerWriteTime))
 		io.WriteString(w, ": altogic-emulator inbox events\nretry: 1000\n\n")
 		rc.Flush()
 		tick := time.NewTicker(keepAlive)
 		defer tick.Stop()
 		for {
+			// Each write in its time: a client that stops reading is cut.
+			rc.SetWriteDeadline(time.Now().Add(answerWriteTime))
 			select {
 			case ev := <-events:
-				var v any = ev.Email
-				id := ""
+				var v any
 				if ev.Kind == "sms" {
-					v, id = ev.SMS, ev.SMS.ID
-				} else {
-					id = ev.Email.ID
+					if m, ok := c.env.inbox.SMSByID(ev.ID); ok {
+						v = m
+					}
+				} else if m, ok := c.env.inbox.Email(ev.ID); ok {
+					v = m
+				}
+				if v == nil {
+					continue // already gone from the inbox
 				}
 				data, _ := json.Marshal(v)
-				if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", id, ev.Kind, data); err != nil {
+				if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", ev.ID, ev.Kind, data); err != nil {
 					return http.StatusOK
 				}
 			case <-tick.C:
@@ -116,7 +126,9 @@ func (e *Emulator) inboxEvents(c *call) (any, error) {
 			case <-ctx.Done():
 				return http.StatusOK
 			}
-			rc.Flush()
+			if rc.Flush() != nil {
+				return http.StatusOK
+			}
 		}
 	}), nil
 }

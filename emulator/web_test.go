@@ -85,6 +85,9 @@ func TestInboxPageIsServed(t *testing.T) {
 	if strings.Contains(string(res.body), "http://") || strings.Contains(string(res.body), "https://") {
 		t.Fatal("the page loads something from outside")
 	}
+	if !strings.Contains(csp, "frame-ancestors 'self'") || res.header.Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Fatalf("another site may frame the page: CSP %q, X-Frame-Options %q", csp, res.header.Get("X-Frame-Options"))
+	}
 	other := h.do("GET", "/_emulator/", nil, nil).header.Get("Content-Security-Policy")
 	if other == csp {
 		t.Fatal("the nonce is the same for two responses")

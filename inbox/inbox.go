@@ -92,9 +92,9 @@ type SMS struct {
 // structure, its place in the store, a Filter's work.
 const overhead = 256
 
-// size is what a Quota is charged for e. It leaves out the relay status,
+// Size is what a Quota is charged for e. It leaves out the relay status,
 // which changes while the email is stored.
-func (e Email) size() int64 {
+func (e Email) Size() int64 {
 	body := e.bodySize
 	if e.render == nil {
 		body = len(e.Text) + len(e.HTML)
@@ -102,7 +102,8 @@ func (e Email) size() int64 {
 	return int64(overhead + body + len(e.ID) + len(e.To) + len(e.From) + len(e.Subject) + len(e.Action) + len(e.Link) + len(e.Token))
 }
 
-func (m SMS) size() int64 {
+// Size is what a Quota is charged for m.
+func (m SMS) Size() int64 {
 	return int64(overhead + len(m.ID) + len(m.To) + len(m.Body) + len(m.Code) + len(m.Action))
 }
 
@@ -124,7 +125,7 @@ type message interface {
 	recipient() string
 	action() string
 	id() string
-	size() int64
+	Size() int64
 }
 
 // Quota is charged the bytes of every stored message and given them back
@@ -160,12 +161,12 @@ type Store struct {
 	emailBytes, smsBytes int64
 }
 
-// Event is a captured message as Subscribe delivers it: Kind "email" with
-// Email set, or "sms" with SMS set.
+// Event is a captured message as Subscribe delivers it: Kind "email" or
+// "sms" and its ID, to read it by (it may be gone by then). A slow
+// subscriber so holds a few bytes per message, not the messages.
 type Event struct {
-	Kind  string
-	Email *Email
-	SMS   *SMS
+	Kind string
+	ID   string
 }
 
 // Subscribe answers a channel that receives every message captured from
@@ -216,10 +217,7 @@ func (s *Store) AddEmail(e Email) Email {
 	defer s.mu.Unlock()
 	keep(s, s.emails, &s.emailBytes, e)
 	s.notifyLocked()
-	if len(s.subscribers) > 0 {
-		full := e.filled()
-		s.publishLocked(Event{Kind: "email", Email: &full})
-	}
+	s.publishLocked(Event{Kind: "email", ID: e.ID})
 	return e
 }
 
@@ -232,13 +230,13 @@ func (s *Store) AddSMS(m SMS) SMS {
 	defer s.mu.Unlock()
 	keep(s, s.sms, &s.smsBytes, m)
 	s.notifyLocked()
-	s.publishLocked(Event{Kind: "sms", SMS: &m})
+	s.publishLocked(Event{Kind: "sms", ID: m.ID})
 	return m
 }
 
 // keep adds m to list, charging the quota; the caller holds s.mu.
 func keep[T message](s *Store, list *ring.Ring[T], bytes *int64, m T) {
-	cost := m.size()
+	cost := m.Size()
 	if s.quota != nil {
 		for !s.quota.Take(cost) {
 			old, ok := list.DropOldest()
@@ -246,11 +244,24 @@ func keep[T message](s *Store, list *ring.Ring[T], bytes *int64, m T) {
 				s.quota.Force(cost) // the newest is always kept
 				break
 			}
-			s.release(bytes, old.size())
+			s.release(bytes, old.Size())
 		}
 	}
 	if old, dropped := list.Add(m); dropped {
-		s.release(bytes, old.size())
+		s.release(bytes, old.Size())
+	}
+	*bytes += cost
+}
+
+// restore adds m as a snapshot gives it, charged whatever the quota (the
+// restorer checked that it fits); the caller holds s.mu.
+func restore[T message](s *Store, list *ring.Ring[T], bytes *int64, m T) {
+	cost := m.Size()
+	if s.quota != nil {
+		s.quota.Force(cost)
+	}
+	if old, dropped := list.Add(m); dropped {
+		s.release(bytes, old.Size())
 	}
 	*bytes += cost
 }
@@ -411,7 +422,7 @@ func (s *Store) DeleteEmail(id string) bool {
 	for _, e := range kept {
 		if e.ID == id {
 			found = true
-			s.release(&s.emailBytes, e.size())
+			s.release(&s.emailBytes, e.Size())
 			continue
 		}
 		s.emails.Add(e)
@@ -441,10 +452,10 @@ func (s *Store) Restore(emails []Email, sms []SMS) {
 	defer s.mu.Unlock()
 	s.clearLocked()
 	for _, e := range emails {
-		keep(s, s.emails, &s.emailBytes, e)
+		restore(s, s.emails, &s.emailBytes, e)
 	}
 	for _, m := range sms {
-		keep(s, s.sms, &s.smsBytes, m)
+		restore(s, s.sms, &s.smsBytes, m)
 	}
 	s.notifyLocked()
 }

@@ -10,23 +10,34 @@
 //     itself, in the emulator's JSON envelope, before the server has
 //     buffered more of it;
 //
+//   - it rewrites the plain-text answers net/http gives itself to requests
+//     it cannot read (a malformed Host, a bad request line, an unsupported
+//     Transfer-Encoding) with ErrorBody, so that they too are the
+//     emulator's JSON;
+//
 //   - at shutdown it closes the connections that hold no request, which
 //     http.Server.Shutdown would wait for;
 //
 //   - it knows the requests in flight, so that a shutdown that had to cut
 //     them can say which.
 //
-//     g := &connguard.Guard{Max: 1024, MaxHeader: 68 << 10, TooLarge: response}
-//     srv := &http.Server{Handler: g.Track(h), ConnState: g.ConnState}
-//     srv.Serve(g.Listener(ln))
+// It takes three hooks of the server and wraps its handler and listener:
+//
+//	g := &connguard.Guard{Max: 1024, MaxHeader: 68 << 10, TooLarge: response}
+//	srv := &http.Server{Handler: g.Track(h), ConnState: g.ConnState, ConnContext: g.ConnContext}
+//	srv.Serve(g.Listener(ln))
 package connguard
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,6 +57,9 @@ type Guard struct {
 	OnRefused func()
 	// Log, when set, gets a debug line for each connection opened.
 	Log *slog.Logger
+	// ErrorBody, when set, makes the JSON body of an answer net/http gives
+	// itself before any handler runs, from its status and its text.
+	ErrorBody func(status int, text string) []byte
 
 	// notify, when set (by tests), is called after each change it sees.
 	notify func()
@@ -69,6 +83,16 @@ type conn struct {
 	header      bool
 	headerBytes int
 	tail        uint32
+	// handling is true while a handler serves a request of the connection.
+	handling bool
+}
+
+type connKey struct{}
+
+// ConnContext is the server's http.Server.ConnContext hook: it lets Track
+// know the connection of a request.
+func (g *Guard) ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
 }
 
 // Listener wraps ln so that the guard sees every connection.
@@ -93,10 +117,10 @@ func (l *listener) Accept() (net.Conn, error) {
 			l.g.changed()
 			return c, nil
 		}
-		nc.Close()
 		if l.g.OnRefused != nil {
 			l.g.OnRefused()
 		}
+		nc.Close()
 	}
 }
 
@@ -201,6 +225,45 @@ func (c *conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write rewrites an answer that net/http writes itself in plain text,
+// outside any handler.
+func (c *conn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	own := !c.handling
+	c.mu.Unlock()
+	if own && c.g.ErrorBody != nil {
+		if rewritten, ok := rewriteError(p, c.g.ErrorBody); ok {
+			if _, err := c.Conn.Write(rewritten); err != nil {
+				return 0, err
+			}
+			return len(p), nil
+		}
+	}
+	return c.Conn.Write(p)
+}
+
+// rewriteError turns net/http's own "HTTP/1.1 400 Bad Request ... text"
+// answer into one with a JSON body.
+func rewriteError(p []byte, body func(int, string) []byte) ([]byte, bool) {
+	s := string(p)
+	head, text, ok := strings.Cut(s, "\r\n\r\n")
+	if !ok || !strings.HasPrefix(head, "HTTP/1.1 ") || !strings.Contains(head, "Content-Type: text/plain") {
+		return nil, false
+	}
+	status, err := strconv.Atoi(head[len("HTTP/1.1 "):min(len(head), len("HTTP/1.1 ")+3)])
+	if err != nil || status < 400 {
+		return nil, false
+	}
+	// The text repeats the status line: "400 Bad Request: malformed Host header".
+	if _, detail, ok := strings.Cut(text, ": "); ok {
+		text = detail
+	}
+	b := body(status, strings.TrimSpace(text))
+	line, _, _ := strings.Cut(head, "\r\n")
+	return []byte(fmt.Sprintf("%s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		line, len(b), b)), true
+}
+
 // count adds p to the header block being read, if one is, and reports
 // whether the block is now too large.
 func (c *conn) count(p []byte) bool {
@@ -240,6 +303,21 @@ func (g *Guard) CloseQuiet() {
 	}
 }
 
+// count answers the number of open connections in a state.
+func (g *Guard) count(state http.ConnState) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for c := range g.conns {
+		c.mu.Lock()
+		if c.state == state {
+			n++
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
 // Open answers the number of open connections.
 func (g *Guard) Open() int {
 	g.mu.Lock()
@@ -257,10 +335,21 @@ func (g *Guard) Track(h http.Handler) http.Handler {
 		g.inFlight[r] = struct{}{}
 		g.mu.Unlock()
 		g.changed()
+		c, _ := r.Context().Value(connKey{}).(*conn)
+		if c != nil {
+			c.mu.Lock()
+			c.handling = true
+			c.mu.Unlock()
+		}
 		defer func() {
 			g.mu.Lock()
 			delete(g.inFlight, r)
 			g.mu.Unlock()
+			if c != nil {
+				c.mu.Lock()
+				c.handling = false
+				c.mu.Unlock()
+			}
 		}()
 		h.ServeHTTP(w, r)
 	})

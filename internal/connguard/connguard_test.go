@@ -76,12 +76,14 @@ func TestAtTheBoundTheLongestWaitingGoes(t *testing.T) {
 	io.WriteString(busy, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
 	idle := dial(t, addr) // between requests
 	io.WriteString(idle, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-	res, err := http.ReadResponse(bufio.NewReader(idle), nil)
+	idleReader := bufio.NewReader(idle)
+	res, err := http.ReadResponse(idleReader, nil)
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("%v %v", res, err)
 	}
-	for len(g.InFlight()) == 0 {
-		<-accepted // the busy request is in its handler
+	io.ReadAll(res.Body) // its answer read whole: what follows can only be the end
+	for len(g.InFlight()) == 0 || g.count(http.StateIdle) == 0 {
+		<-accepted // the busy request is in its handler, the idle one idle
 	}
 
 	// A fourth connection takes the place of the silent one, the oldest.
@@ -93,10 +95,14 @@ func TestAtTheBoundTheLongestWaitingGoes(t *testing.T) {
 	if res, err := http.ReadResponse(bufio.NewReader(fourth), nil); err != nil || res.StatusCode != 200 {
 		t.Fatalf("the fourth connection: %v %v", res, err)
 	}
+	for g.count(http.StateIdle) < 2 {
+		<-accepted // the fourth is idle too, since after the first
+	}
 	// A fifth takes the place of an idle one (the older of the two).
 	dial(t, addr)
-	if !closed(idle) {
-		t.Fatal("the idle connection is still open")
+	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := idleReader.ReadByte(); err == nil || isTimeout(err) {
+		t.Fatalf("the idle connection is still open: %v", err)
 	}
 	if got := g.InFlight(); len(got) != 1 || got[0] != "GET /wait" {
 		t.Fatalf("in flight: %v", got)
@@ -152,6 +158,7 @@ func TestAnOverLongHeaderBlockIsAnsweredAndClosed(t *testing.T) {
 	if err != nil || res.StatusCode != 431 {
 		t.Fatalf("%v %v", res, err)
 	}
+	io.ReadAll(res.Body)
 	if !closed(c) {
 		t.Fatal("the connection is still open")
 	}

@@ -1,0 +1,223 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Answers are written within answerWriteTime: a client that stops reading
+// is cut. An answer is built in memory before it is written, and handed to
+// the kernel's socket buffer (a few megabytes) when written: only a larger
+// one stays in memory while a client does not read. So the bytes of
+// answers larger than smallAnswer (lists, never a user with a session) are
+// counted, and all of them together may hold maxAnswersInFlight (one such
+// answer at a time always fits): clients that do not read, or many large
+// lists at once, cannot hold memory without bound. Past it an answer is
+// refused with 503 server_busy, before anything was written.
+const (
+	answerWriteTime    = 30 * time.Second
+	smallAnswer        = 2 << 20
+	maxAnswersInFlight = 64 << 20
+)
+
+// answers counts the answers in flight: their bytes past smallAnswer, and
+// how many are that large.
+type answers struct {
+	bytes atomic.Int64
+	large atomic.Int64
+	limit int64
+}
+
+// answer is a JSON body being built. It is itself a reply.
+type answer struct {
+	a     *answers
+	b     []byte
+	held  int64 // counted in a.bytes
+	large bool
+}
+
+func (as *answers) newAnswer() *answer { return &answer{a: as} }
+
+// add appends p, or reports that the answers in flight have no room for it.
+func (w *answer) add(p []byte) bool {
+	if n := int64(len(w.b) + len(p)); n > smallAnswer {
+		if !w.large {
+			w.large = true
+			w.a.large.Add(1)
+		}
+		if need := n - smallAnswer - w.held; need > 0 {
+			// Room, or the only large answer: one always fits.
+			if w.a.bytes.Add(need) > w.a.limit && w.a.large.Load() > 1 {
+				w.a.bytes.Add(-need)
+				return false
+			}
+			w.held += need
+		}
+	}
+	w.b = append(w.b, p...)
+	return true
+}
+
+// release gives back what the answer held.
+func (w *answer) release() {
+	if w.held > 0 {
+		w.a.bytes.Add(-w.held)
+		w.held = 0
+	}
+	if w.large {
+		w.a.large.Add(-1)
+		w.large = false
+	}
+	w.b = nil
+}
+
+// errAnswersBusy is the refusal of an answer that does not fit.
+func errAnswersBusy() *apiError {
+	return newServerError(http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf(
+		"The emulator is writing %d MiB of large answers at once, its limit: ask again in a moment.", maxAnswersInFlight>>20))
+}
+
+// encodeJSON builds v's JSON into w: a list (a slice, or an object of one
+// list such as {"users": [...]}) one item at a time, so that a large list
+// is never held twice; anything else at once. It reports false when the
+// answers in flight have no room.
+func encodeJSON(w *answer, v any) bool {
+	var scratch bytes.Buffer
+	enc := json.NewEncoder(&scratch)
+	enc.SetEscapeHTML(false)
+	one := func(v any) bool {
+		if a, ok := v.(jsonAppender); ok {
+			return w.add(a.appendJSON(scratch.Bytes()[:0]))
+		}
+		scratch.Reset()
+		if err := enc.Encode(v); err != nil {
+			return w.add([]byte("null"))
+		}
+		return w.add(bytes.TrimSuffix(scratch.Bytes(), []byte("\n")))
+	}
+	list := func(rv reflect.Value) bool {
+		if !w.add([]byte("[")) {
+			return false
+		}
+		for i := range rv.Len() {
+			item := rv.Index(i)
+			if item.CanAddr() {
+				item = item.Addr() // as encoding/json does: methods of *T
+			}
+			if (i > 0 && !w.add([]byte(","))) || !one(item.Interface()) {
+				return false
+			}
+		}
+		return w.add([]byte("]"))
+	}
+	switch rv := reflect.ValueOf(v); {
+	case rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8:
+		return list(rv)
+	case rv.Kind() == reflect.Map && rv.Len() == 1 && rv.Type().Key().Kind() == reflect.String:
+		k := rv.MapKeys()[0]
+		if item := rv.MapIndex(k); item.Kind() == reflect.Interface && item.Elem().Kind() == reflect.Slice {
+			key, _ := json.Marshal(k.String())
+			return w.add([]byte("{")) && w.add(key) && w.add([]byte(":")) && list(item.Elem()) && w.add([]byte("}"))
+		}
+	}
+	return one(v)
+}
+
+// listAnswer builds a JSON array of n items into w, item i written by
+// item; it answers w, or the refusal when the answers in flight have no
+// room for it.
+func listAnswer(w *answer, n int, item func(b []byte, i int) []byte) (*answer, error) {
+	scratch := make([]byte, 0, 1024)
+	ok := w.add([]byte("["))
+	for i := 0; ok && i < n; i++ {
+		if i > 0 {
+			ok = w.add([]byte(","))
+		}
+		scratch = item(scratch[:0], i)
+		ok = ok && w.add(scratch)
+	}
+	if !ok || !w.add([]byte("]")) {
+		w.release()
+		return nil, errAnswersBusy()
+	}
+	return w, nil
+}
+
+// writeReply writes a handler's answer and reports its status.
+func (e *Emulator) writeReply(w http.ResponseWriter, reply any) int {
+	switch v := reply.(type) {
+	case emptyOK:
+		w.WriteHeader(http.StatusOK)
+		return http.StatusOK
+	case noContent:
+		w.WriteHeader(http.StatusNoContent)
+		return http.StatusNoContent
+	case created:
+		return e.writeJSON(w, http.StatusCreated, v.v)
+	case redirectTo:
+		return writeRedirect(w, string(v))
+	case failedRedirect:
+		return writeRedirect(w, string(v))
+	case stream:
+		return v(w)
+	case *answer:
+		return writeAnswer(w, http.StatusOK, v)
+	case rawBody:
+		w.Header().Set("Content-Type", v.contentType)
+		w.WriteHeader(http.StatusOK)
+		writeBefore(w, answerWriteTime)
+		io.WriteString(w, v.body)
+		return http.StatusOK
+	default:
+		return e.writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func writeRedirect(w http.ResponseWriter, location string) int {
+	w.Header().Set("Location", location)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusFound)
+	return http.StatusFound
+}
+
+func (e *Emulator) writeError(w http.ResponseWriter, ae *apiError) {
+	if len(ae.items) > 0 && ae.items[0].Code == codeServerBusy {
+		w.Header().Set("Retry-After", "1") // it passes in a moment
+	}
+	e.writeJSON(w, ae.status, map[string]any{"errors": ae.items})
+}
+
+func (e *Emulator) writeJSON(w http.ResponseWriter, status int, v any) int {
+	a := e.answers.newAnswer()
+	if !encodeJSON(a, v) {
+		a.release()
+		e.writeError(w, errAnswersBusy())
+		return http.StatusServiceUnavailable
+	}
+	return writeAnswer(w, status, a)
+}
+
+// writeAnswer writes a built JSON body, then lets it go.
+func writeAnswer(w http.ResponseWriter, status int, a *answer) int {
+	defer a.release()
+	a.b = append(a.b, '\n')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.b)))
+	w.WriteHeader(status)
+	writeBefore(w, answerWriteTime)
+	w.Write(a.b)
+	return status
+}
+
+// writeBefore gives the writes of a response until d from now; past it,
+// a client that does not read is cut.
+func writeBefore(w http.ResponseWriter, d time.Duration) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+}
