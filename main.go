@@ -247,13 +247,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	out := &logWriter{w: stdout}
 	defer out.Flush()
 	stdout = out
-	logOpts := &slog.HandlerOptions{Level: cfg.logLevel, ReplaceAttr: escapeControls}
-	var logger *slog.Logger
+	logOpts := &slog.HandlerOptions{Level: cfg.logLevel}
+	var handler slog.Handler = slog.NewTextHandler(stdout, logOpts)
 	if cfg.logFormat == "json" {
-		logger = slog.New(slog.NewJSONHandler(stdout, logOpts))
-	} else {
-		logger = slog.New(slog.NewTextHandler(stdout, logOpts))
+		handler = slog.NewJSONHandler(stdout, logOpts)
 	}
+	logger := slog.New(escaping{handler})
 
 	fx, fxName := fixtures.Default(), fixtures.DefaultName
 	if cfg.fixtures != "" {
@@ -416,36 +415,105 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-// escapeControls writes the characters a terminal would act on (control
+// escaping writes the characters a terminal would act on (control
 // characters, DEL, C1 controls, bidirectional overrides) as Go escapes,
 // \x7f or \u202e, in every logged text: log lines carry what clients sent
 // (paths, addresses, subjects), and neither slog handler escapes DEL or,
-// in JSON, the others.
-func escapeControls(_ []string, a slog.Attr) slog.Attr {
-	switch v := a.Value; v.Kind() {
+// in JSON, the others. A record with nothing to escape, nearly every one,
+// passes as it is.
+type escaping struct{ slog.Handler }
+
+func (h escaping) Handle(ctx context.Context, r slog.Record) error {
+	dirty := needsEscape(r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		dirty = dirty || attrNeedsEscape(a)
+		return !dirty
+	})
+	if !dirty {
+		return h.Handler.Handle(ctx, r)
+	}
+	clean := slog.NewRecord(r.Time, r.Level, escapeText(r.Message), r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		clean.AddAttrs(escapeAttr(a))
+		return true
+	})
+	return h.Handler.Handle(ctx, clean)
+}
+
+func (h escaping) WithAttrs(attrs []slog.Attr) slog.Handler {
+	clean := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		clean[i] = escapeAttr(a)
+	}
+	return escaping{h.Handler.WithAttrs(clean)}
+}
+
+func (h escaping) WithGroup(name string) slog.Handler { return escaping{h.Handler.WithGroup(name)} }
+
+func attrNeedsEscape(a slog.Attr) bool {
+	switch v := a.Value.Resolve(); v.Kind() {
 	case slog.KindString:
-		if s := v.String(); needsEscape(s) {
-			a.Value = slog.StringValue(escapeText(s))
-		}
+		return needsEscape(v.String())
 	case slog.KindAny:
 		switch x := v.Any().(type) {
 		case error:
-			a.Value = slog.StringValue(escapeText(x.Error()))
+			return needsEscape(x.Error())
+		case []string:
+			for _, s := range x {
+				if needsEscape(s) {
+					return true
+				}
+			}
+		}
+	case slog.KindGroup:
+		for _, g := range v.Group() {
+			if attrNeedsEscape(g) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func escapeAttr(a slog.Attr) slog.Attr {
+	switch v := a.Value.Resolve(); v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, escapeText(v.String()))
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			return slog.String(a.Key, escapeText(x.Error()))
 		case []string:
 			out := make([]string, len(x))
 			for i, s := range x {
 				out[i] = escapeText(s)
 			}
-			a.Value = slog.AnyValue(out)
+			return slog.Any(a.Key, out)
 		}
+	case slog.KindGroup:
+		g := v.Group()
+		out := make([]any, len(g))
+		for i, ga := range g {
+			out[i] = escapeAttr(ga)
+		}
+		return slog.Group(a.Key, out...)
 	}
 	return a
 }
 
 func needsEscape(s string) bool {
-	for _, r := range s {
-		if r != ' ' && !unicode.IsPrint(r) {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b == 0x7f {
 			return true
+		} else if b >= 0x80 {
+			// Past ASCII, unicode decides (C1 controls, bidirectional
+			// overrides); log lines are nearly always ASCII.
+			for _, r := range s[i:] {
+				if r != ' ' && !unicode.IsPrint(r) {
+					return true
+				}
+			}
+			return false
 		}
 	}
 	return false

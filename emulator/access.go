@@ -230,7 +230,7 @@ func (e *Emulator) corsHeaders(w http.ResponseWriter, r *http.Request) bool {
 			if preflight {
 				// No CORS headers: the browser refuses the request it was
 				// about to send. The answer says why, for a person reading it.
-				e.writeError(w, asAPIError(err))
+				e.writeError(w, nil, asAPIError(err))
 				return true
 			}
 			return false // serve refuses it too

@@ -251,7 +251,7 @@ func (c *call) signInLocked(u *user) *answer {
 	u.lastLoginAt = c.now
 	s := c.env.newSessionLocked(c.e.secret, u, c.r.UserAgent(), c.now)
 	a := c.e.answers.newAnswer()
-	a.add(userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024)))
+	a.adopt(userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024)))
 	return a
 }
 

@@ -2,8 +2,8 @@ package emulator
 
 import (
 	"fmt"
+	"math"
 	"net/http"
-	"sync"
 	"sync/atomic"
 )
 
@@ -55,10 +55,12 @@ func (b *stateBudget) take(n, limit int64) bool {
 // its own lock).
 type account struct {
 	budget *stateBudget
-	mu     sync.Mutex
-	used   int64
-	closed bool
+	// used is what the account holds, or closedAccount once it is closed.
+	// Lock-free: every request charges and gives back several times.
+	used atomic.Int64
 }
+
+const closedAccount = math.MinInt64
 
 func newAccount(b *stateBudget) *account { return &account{budget: b} }
 
@@ -69,52 +71,47 @@ func (a *account) Take(n int64) bool { return a.takeUpTo(n, a.budget.limit) }
 func (a *account) takeForUsers(n int64) bool { return a.takeUpTo(n, a.budget.usersShare()) }
 
 func (a *account) takeUpTo(n, limit int64) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return true
+	for {
+		u := a.used.Load()
+		if u == closedAccount {
+			return true
+		}
+		if !a.budget.take(n, limit) {
+			return false
+		}
+		if a.used.CompareAndSwap(u, u+n) {
+			return true
+		}
+		a.budget.used.Add(-n) // the account changed meanwhile: again
 	}
-	if !a.budget.take(n, limit) {
-		return false
-	}
-	a.used += n
-	return true
 }
 
 // Force charges n bytes even past the budget.
-func (a *account) Force(n int64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.closed {
-		a.budget.used.Add(n)
-		a.used += n
-	}
-}
+func (a *account) Force(n int64) { a.add(n) }
 
 // Give returns n bytes.
-func (a *account) Give(n int64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.closed {
-		a.budget.used.Add(-n)
-		a.used -= n
+func (a *account) Give(n int64) { a.add(-n) }
+
+func (a *account) add(n int64) {
+	for {
+		u := a.used.Load()
+		if u == closedAccount {
+			return
+		}
+		if a.used.CompareAndSwap(u, u+n) {
+			a.budget.used.Add(n)
+			return
+		}
 	}
 }
 
 // Used answers what the account holds.
-func (a *account) Used() int64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.used
-}
+func (a *account) Used() int64 { return max(a.used.Load(), 0) }
 
 // close gives back everything: the environment is gone.
 func (a *account) close() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.closed {
-		a.budget.used.Add(-a.used)
-		a.used, a.closed = 0, true
+	if u := a.used.Swap(closedAccount); u != closedAccount {
+		a.budget.used.Add(-u)
 	}
 }
 

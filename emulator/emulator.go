@@ -113,7 +113,7 @@ type Emulator struct {
 	sms        template
 	ops        map[string]operation
 
-	mu   sync.Mutex
+	mu   sync.RWMutex // guards envs; most requests only read it
 	envs map[string]*env
 
 	// bodies counts the bytes of request buffers of the requests in
@@ -425,15 +425,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			e.log.Error("panic while serving", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-			e.writeError(w, asAPIError(fmt.Errorf("internal error: %v", p)))
+			e.writeError(w, nil, asAPIError(fmt.Errorf("internal error: %v", p)))
 		}
 	}()
-	var x exchange
+	x := exchange{rc: http.NewResponseController(w)}
 	defer e.releaseBodies(&x)
 	// A body must arrive in time even when it is never read: net/http
 	// reads what is left of it before answering.
 	if x.body = r.Body != nil && r.Body != http.NoBody; x.body {
-		http.NewResponseController(w).SetReadDeadline(time.Now().Add(e.bodyReadTime))
+		x.rc.SetReadDeadline(time.Now().Add(e.bodyReadTime))
 		defer e.cutUnreadBody(w, &x)
 	}
 	if e.corsHeaders(w, r) {
@@ -451,9 +451,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		failure = asAPIError(err)
 		status = failure.status
-		e.writeError(w, failure)
+		e.writeError(w, x.rc, failure)
 	} else {
-		status = e.writeReply(w, reply)
+		status = e.writeReply(w, x.rc, reply)
 	}
 	e.record(r, &x, status, failure, time.Since(began))
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
@@ -467,7 +467,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) cutUnreadBody(w http.ResponseWriter, x *exchange) {
 	if x.body && !x.bodyRead {
 		w.Header().Set("Connection", "close")
-		http.NewResponseController(w).SetReadDeadline(time.Now())
+		x.rc.SetReadDeadline(time.Now())
 		x.body = false // once
 	}
 }
@@ -484,6 +484,8 @@ type exchange struct {
 	body, bodyRead bool
 	// unchanged is the call's: the handler changed nothing.
 	unchanged bool
+	// rc sets the deadlines of the request's connection.
+	rc *http.ResponseController
 }
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
@@ -656,7 +658,7 @@ func (e *Emulator) readBody(w http.ResponseWriter, r *http.Request, op *openapi3
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	rc := http.NewResponseController(w)
+	rc := x.rc
 	// At shutdown an upload still arriving ends at once. (ServeHTTP set the
 	// deadline; cutUnreadBody cuts the connection when this fails.)
 	stop := context.AfterFunc(e.ending, func() { rc.SetReadDeadline(time.Now()) })
@@ -785,7 +787,7 @@ func (e *Emulator) environment(envID string) (*env, error) {
 	defer e.mu.Unlock()
 	en, err := e.environmentLocked(envID)
 	if err == nil {
-		en.used = true
+		en.used.Store(true)
 	}
 	return en, err
 }
@@ -795,22 +797,35 @@ func (e *Emulator) environment(envID string) (*env, error) {
 // last of them ends: a refused link (<img src="/e:N/_auth/verify">) or a
 // wrong password must not use up --max-environments.
 func (e *Emulator) useEnvironment(envID string) (*env, error) {
+	e.mu.RLock()
+	en, ok := e.envs[envID]
+	if ok {
+		en.requests.Add(1) // under the read lock: doneWith's removal sees it
+	}
+	e.mu.RUnlock()
+	if ok {
+		return en, nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	en, err := e.environmentLocked(envID)
 	if err == nil {
-		en.requests++
+		en.requests.Add(1)
 	}
 	return en, err
 }
 
 // doneWith ends a request's use of en; ok is whether it succeeded.
 func (e *Emulator) doneWith(en *env, ok bool) {
+	if ok && !en.used.Load() {
+		en.used.Store(true)
+	}
+	if en.requests.Add(-1) > 0 || en.used.Load() || en.id == DefaultEnvironment {
+		return
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	en.requests--
-	en.used = en.used || ok
-	if !en.used && en.requests == 0 && en.id != DefaultEnvironment && e.envs[en.id] == en {
+	if en.requests.Load() == 0 && !en.used.Load() && e.envs[en.id] == en {
 		delete(e.envs, en.id)
 		en.acct.close()
 	}
@@ -835,8 +850,8 @@ func (e *Emulator) environmentLocked(envID string) (*env, error) {
 // lookupEnvironment answers the state of envID if it exists, without
 // creating it.
 func (e *Emulator) lookupEnvironment(envID string) *env {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.envs[envID]
 }
 

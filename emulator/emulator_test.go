@@ -291,7 +291,7 @@ func TestUnknownErrorsStillSpeakTheEnvelope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	em.writeError(rec, asAPIError(http.ErrHandlerTimeout))
+	em.writeError(rec, nil, asAPIError(http.ErrHandlerTimeout))
 	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"internal_server_error"`) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}

@@ -125,7 +125,7 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 		}
 	}
 	entry := journalEntry{
-		Time: en.clock.now(e.clock), Method: strings.Clone(r.Method), Path: strings.Clone(truncate(r.URL.Path, maxJournalText)), Operation: x.operation,
+		Time: en.clock.now(e.clock), Method: methodName(r.Method), Path: strings.Clone(truncate(r.URL.Path, maxJournalText)), Operation: x.operation,
 		Status: status, Errors: []string{}, Validation: []string{},
 		DurationMs: float64(took.Microseconds()) / 1000,
 	}
@@ -138,6 +138,17 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 		}
 	}
 	en.journal.add(entry)
+}
+
+// methodName answers a method to keep: the common ones as constants,
+// another as a copy (not a piece of the request line).
+func methodName(m string) string {
+	for _, known := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions} {
+		if m == known {
+			return known
+		}
+	}
+	return strings.Clone(truncate(m, 32))
 }
 
 // listRequests is GET /_emulator/requests?operation=&status=.

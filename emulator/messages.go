@@ -95,41 +95,31 @@ func (t template) render(u *user, token map[string]string, escape bool) string {
 	return b.String()
 }
 
-// renderedLen answers the length of what render makes of a template that
-// reads no user field, without making it.
-func (t template) renderedLen(token map[string]string, escape bool) int {
-	n := 0
+// emailTemplates are the compiled subject, text and HTML of one action, and
+// the length of the text and HTML bodies' literal parts and how many
+// placeholders they hold.
+type emailTemplates struct {
+	subject, text, html template
+	literal, holes      int
+}
+
+// bodySize bounds the length of the bodies rendered with values no longer
+// than longest: a placeholder's value, HTML-escaped, is at most twice its
+// length for the values of links (an & or two).
+func (t emailTemplates) bodySize(longest int) int { return t.literal + t.holes*2*longest }
+
+// shape answers the length of a template's literal parts and the number of
+// its placeholders.
+func (t template) shape() (literal, holes int) {
 	for _, p := range t {
-		switch {
-		case p.field == "":
-			n += len(p.text)
-		case escape:
-			n += escapedLen(token[p.field])
-		default:
-			n += len(token[p.field])
+		if p.field == "" {
+			literal += len(p.text)
+		} else {
+			holes++
 		}
 	}
-	return n
+	return literal, holes
 }
-
-// escapedLen is len(html.EscapeString(s)).
-func escapedLen(s string) int {
-	n := len(s)
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '<', '>':
-			n += 3
-		case '&':
-			n += 4
-		case '\'', '"':
-			n += 4
-		}
-	}
-	return n
-}
-
-// emailTemplates are the compiled subject, text and HTML of one action.
-type emailTemplates struct{ subject, text, html template }
 
 // usesUser reports whether a template reads user fields.
 func (t template) usesUser() bool {
@@ -156,7 +146,11 @@ func compileTemplates(f *fixtures.Fixtures) (map[string]emailTemplates, template
 		if o.HTML != "" {
 			t.HTML = o.HTML
 		}
-		out[action] = emailTemplates{compileTemplate(t.Subject), compileTemplate(t.Text), compileTemplate(t.HTML)}
+		et := emailTemplates{subject: compileTemplate(t.Subject), text: compileTemplate(t.Text), html: compileTemplate(t.HTML)}
+		tl, th := et.text.shape()
+		hl, hh := et.html.shape()
+		et.literal, et.holes = tl+hl, th+hh
+		out[action] = et
 	}
 	sms := f.Templates.SMS
 	if sms == "" {
@@ -217,7 +211,7 @@ func (c *call) linkEmail(lt *linkToken, u *user) inbox.Email {
 	}
 	// Most captured emails of a long suite are never read: their bodies
 	// are rendered when first read.
-	size := t.text.renderedLen(token, false) + t.html.renderedLen(token, true)
+	size := t.bodySize(max(len(link), len(lt.email), len(token["expiresAt"])))
 	return m.WithBody(func() (string, string) {
 		return t.text.render(nil, token, false), t.html.render(nil, token, true)
 	}, size)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -65,6 +66,16 @@ func (w *answer) add(p []byte) bool {
 	return true
 }
 
+// adopt makes b the answer's body, when it is empty: no copy. A body
+// built this way is a single item, smaller than a large answer.
+func (w *answer) adopt(b []byte) {
+	if len(w.b) == 0 && len(b) <= smallAnswer {
+		w.b = b
+		return
+	}
+	w.add(b)
+}
+
 // release gives back what the answer held.
 func (w *answer) release() {
 	if w.held > 0 {
@@ -84,23 +95,39 @@ func errAnswersBusy() *apiError {
 		"The emulator is writing %d MiB of large answers at once, its limit: ask again in a moment.", maxAnswersInFlight>>20))
 }
 
+// encoder is a JSON encoder writing to its own buffer, kept for reuse.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
 // encodeJSON builds v's JSON into w: a list (a slice, or an object of one
 // list such as {"users": [...]}) one item at a time, so that a large list
 // is never held twice; anything else at once. It reports false when the
 // answers in flight have no room.
 func encodeJSON(w *answer, v any) bool {
-	var scratch bytes.Buffer
-	enc := json.NewEncoder(&scratch)
-	enc.SetEscapeHTML(false)
+	if a, ok := v.(jsonAppender); ok {
+		w.adopt(a.appendJSON(make([]byte, 0, 1024)))
+		return true
+	}
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
 	one := func(v any) bool {
 		if a, ok := v.(jsonAppender); ok {
-			return w.add(a.appendJSON(scratch.Bytes()[:0]))
+			return w.add(a.appendJSON(e.buf.AvailableBuffer()))
 		}
-		scratch.Reset()
-		if err := enc.Encode(v); err != nil {
+		e.buf.Reset()
+		if err := e.enc.Encode(v); err != nil {
 			return w.add([]byte("null"))
 		}
-		return w.add(bytes.TrimSuffix(scratch.Bytes(), []byte("\n")))
+		return w.add(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
 	}
 	list := func(rv reflect.Value) bool {
 		if !w.add([]byte("[")) {
@@ -151,7 +178,8 @@ func listAnswer(w *answer, n int, item func(b []byte, i int) []byte) (*answer, e
 }
 
 // writeReply writes a handler's answer and reports its status.
-func (e *Emulator) writeReply(w http.ResponseWriter, reply any) int {
+// rc, when not nil, gives each write of the body its deadline.
+func (e *Emulator) writeReply(w http.ResponseWriter, rc *http.ResponseController, reply any) int {
 	switch v := reply.(type) {
 	case emptyOK:
 		w.WriteHeader(http.StatusOK)
@@ -160,7 +188,7 @@ func (e *Emulator) writeReply(w http.ResponseWriter, reply any) int {
 		w.WriteHeader(http.StatusNoContent)
 		return http.StatusNoContent
 	case created:
-		return e.writeJSON(w, http.StatusCreated, v.v)
+		return e.writeJSON(w, rc, http.StatusCreated, v.v)
 	case redirectTo:
 		return writeRedirect(w, string(v))
 	case failedRedirect:
@@ -168,15 +196,15 @@ func (e *Emulator) writeReply(w http.ResponseWriter, reply any) int {
 	case stream:
 		return v(w)
 	case *answer:
-		return writeAnswer(w, http.StatusOK, v)
+		return writeAnswer(w, rc, http.StatusOK, v)
 	case rawBody:
 		w.Header().Set("Content-Type", v.contentType)
 		w.WriteHeader(http.StatusOK)
-		writeBefore(w, answerWriteTime)
+		writeBefore(rc)
 		io.WriteString(w, v.body)
 		return http.StatusOK
 	default:
-		return e.writeJSON(w, http.StatusOK, v)
+		return e.writeJSON(w, rc, http.StatusOK, v)
 	}
 }
 
@@ -187,37 +215,39 @@ func writeRedirect(w http.ResponseWriter, location string) int {
 	return http.StatusFound
 }
 
-func (e *Emulator) writeError(w http.ResponseWriter, ae *apiError) {
+func (e *Emulator) writeError(w http.ResponseWriter, rc *http.ResponseController, ae *apiError) {
 	if len(ae.items) > 0 && ae.items[0].Code == codeServerBusy {
 		w.Header().Set("Retry-After", "1") // it passes in a moment
 	}
-	e.writeJSON(w, ae.status, map[string]any{"errors": ae.items})
+	e.writeJSON(w, rc, ae.status, map[string]any{"errors": ae.items})
 }
 
-func (e *Emulator) writeJSON(w http.ResponseWriter, status int, v any) int {
+func (e *Emulator) writeJSON(w http.ResponseWriter, rc *http.ResponseController, status int, v any) int {
 	a := e.answers.newAnswer()
 	if !encodeJSON(a, v) {
 		a.release()
-		e.writeError(w, errAnswersBusy())
+		e.writeError(w, rc, errAnswersBusy())
 		return http.StatusServiceUnavailable
 	}
-	return writeAnswer(w, status, a)
+	return writeAnswer(w, rc, status, a)
 }
 
 // writeAnswer writes a built JSON body, then lets it go.
-func writeAnswer(w http.ResponseWriter, status int, a *answer) int {
+func writeAnswer(w http.ResponseWriter, rc *http.ResponseController, status int, a *answer) int {
 	defer a.release()
-	a.b = append(a.b, '\n')
+	a.b = append(a.b, '\n') // room for it is usually there (see adopt's callers)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(a.b)))
 	w.WriteHeader(status)
-	writeBefore(w, answerWriteTime)
+	writeBefore(rc)
 	w.Write(a.b)
 	return status
 }
 
-// writeBefore gives the writes of a response until d from now; past it,
-// a client that does not read is cut.
-func writeBefore(w http.ResponseWriter, d time.Duration) {
-	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+// writeBefore gives the writes of a response answerWriteTime from now;
+// past it, a client that does not read is cut.
+func writeBefore(rc *http.ResponseController) {
+	if rc != nil {
+		rc.SetWriteDeadline(time.Now().Add(answerWriteTime))
+	}
 }

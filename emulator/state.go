@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -45,9 +46,9 @@ type env struct {
 	// exports is the turn of the environment's state exports.
 	exports chan struct{}
 	// requests counts the requests using the environment, and used says
-	// whether one has succeeded; both are guarded by Emulator.mu.
-	requests int
-	used     bool
+	// whether one has succeeded (see Emulator.useEnvironment).
+	requests atomic.Int64
+	used     atomic.Bool
 }
 
 // linkToken is the key of a link in an email. A used or expired one is kept

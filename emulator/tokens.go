@@ -42,11 +42,11 @@ func (s *tokenStore[V]) put(key string, v V, now time.Time) {
 		s.order = append(s.order, key)
 	}
 	s.m[key] = v
-	for s.dropOldest(key, func(old V) bool { return len(s.m) > s.limit || !now.Before(old.deadline()) }) {
+	for s.dropOldest(key, now, false) {
 	}
 	cost := v.size()
 	for !s.acct.Take(cost) {
-		if !s.dropOldest(key, func(V) bool { return true }) {
+		if !s.dropOldest(key, now, true) {
 			s.acct.Force(cost) // the newest is kept: a few bytes past the budget
 			break
 		}
@@ -69,9 +69,10 @@ func (s *tokenStore[V]) restore(key string, v V) {
 	s.bytes += cost
 }
 
-// dropOldest drops the oldest token if drop says so (never keep, the one
-// just stored) and reports whether it did.
-func (s *tokenStore[V]) dropOldest(keep string, drop func(V) bool) bool {
+// dropOldest drops the oldest token (never keep, the one just stored)
+// when it has expired, when the store holds more than its limit, or
+// anyway with always; it reports whether it dropped one.
+func (s *tokenStore[V]) dropOldest(keep string, now time.Time, always bool) bool {
 	for s.head < len(s.order) {
 		front := s.order[s.head]
 		old, ok := s.m[front]
@@ -79,7 +80,9 @@ func (s *tokenStore[V]) dropOldest(keep string, drop func(V) bool) bool {
 		case !ok:
 			s.head++ // removed earlier
 			continue
-		case front == keep || !drop(old):
+		case front == keep:
+			return false
+		case !always && len(s.m) <= s.limit && now.Before(old.deadline()):
 			return false
 		}
 		delete(s.m, front)

@@ -33,7 +33,7 @@ var (
 	duration    = flag.Duration("duration", 10*time.Second, "length of each throughput run")
 	conns       = flag.Int("connections", 32, "wrk connections")
 	sends       = flag.Int("sends", 1_000_000, "send-reset calls before the second memory reading")
-	only        = flag.String("only", "", "run only this figure: h (the worst-case memory)")
+	only        = flag.String("only", "", "run only these figures: abc (the throughput) or h (the worst-case memory)")
 )
 
 func main() {
@@ -43,6 +43,18 @@ func main() {
 	}
 	fmt.Printf("altogic-emulator benchmark, %s, %d cores, wrk %s x %d connections\n\n",
 		time.Now().UTC().Format("2006-01-02"), numCPU(), *duration, *conns)
+	if *only == "abc" {
+		bare := startServer(*bareBin, "--addr", "127.0.0.1:"+freePort())
+		a := wrk(bare.url+"/", "GET", "", nil)
+		bare.stop()
+		emu := startEmulator()
+		b := wrk(emu.url+"/_api/rest/v1/auth/send-reset?email=verified@example.com", "POST", "", map[string]string{"X-Client-Key": "bench"})
+		c := wrk(emu.url+"/_api/rest/v1/auth/signin-email", "POST", `{"email":"verified@example.com","password":"Passw0rd!"}`,
+			map[string]string{"X-Client-Key": "bench", "Content-Type": "application/json"})
+		emu.stop()
+		fmt.Printf("(a) %.0f req/s  (b) %.0f req/s %.2fx  (c) %.0f req/s %.2fx\n", a, b, b/a, c, c/a)
+		return
+	}
 	if *only == "h" {
 		emu := startEmulator()
 		peak, worst := worstCase(emu)

@@ -29,6 +29,7 @@
 package connguard
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,10 +66,9 @@ type Guard struct {
 	// notify, when set (by tests), is called after each change it sees.
 	notify func()
 
-	mu       sync.Mutex
-	conns    map[*conn]struct{}
-	closing  bool
-	inFlight map[*http.Request]struct{}
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	closing atomic.Bool
 }
 
 // conn is an accepted connection with what the guard knows of it.
@@ -83,8 +84,10 @@ type conn struct {
 	header      bool
 	headerBytes int
 	tail        uint32
-	// handling is true while a handler serves a request of the connection.
-	handling bool
+	// request is the request a handler is serving on the connection;
+	// served says that a handler has served the current request.
+	request *http.Request
+	served  bool
 }
 
 type connKey struct{}
@@ -129,7 +132,7 @@ func (l *listener) Accept() (net.Conn, error) {
 func (g *Guard) admit(c *conn) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.closing {
+	if g.closing.Load() {
 		return false
 	}
 	if g.conns == nil {
@@ -196,16 +199,16 @@ func (g *Guard) ConnState(nc net.Conn, state http.ConnState) {
 	if state != http.StateActive || c.state != http.StateNew {
 		c.since = time.Now()
 	}
-	if state == http.StateIdle {
+	switch state {
+	case http.StateIdle:
 		// The next bytes begin a new request: its header block is counted.
 		c.header, c.headerBytes, c.tail = true, 0, 0
+	case http.StateActive:
+		c.served = false // a request was read; no handler has served it yet
 	}
 	c.state = state
 	c.mu.Unlock()
-	g.mu.Lock()
-	closing := g.closing
-	g.mu.Unlock()
-	if closing && state == http.StateIdle {
+	if state == http.StateIdle && g.closing.Load() {
 		c.Conn.Close()
 	}
 }
@@ -226,12 +229,12 @@ func (c *conn) Read(p []byte) (int, error) {
 }
 
 // Write rewrites an answer that net/http writes itself in plain text,
-// outside any handler.
+// to a request no handler served.
 func (c *conn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	own := !c.handling
+	own := !c.served
 	c.mu.Unlock()
-	if own && c.g.ErrorBody != nil {
+	if own && c.g.ErrorBody != nil && bytes.HasPrefix(p, []byte("HTTP/1.1 ")) {
 		if rewritten, ok := rewriteError(p, c.g.ErrorBody); ok {
 			if _, err := c.Conn.Write(rewritten); err != nil {
 				return 0, err
@@ -291,7 +294,7 @@ func (c *conn) count(p []byte) bool {
 func (g *Guard) CloseQuiet() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.closing = true
+	g.closing.Store(true)
 	for c := range g.conns {
 		c.mu.Lock()
 		quiet := c.state == http.StateNew || c.state == http.StateIdle || c.header
@@ -325,31 +328,23 @@ func (g *Guard) Open() int {
 	return len(g.conns)
 }
 
-// Track wraps h so that the guard knows the requests in flight.
+// Track wraps h so that the guard knows the requests in flight: each on
+// its connection, without a lock shared by all of them.
 func (g *Guard) Track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		g.mu.Lock()
-		if g.inFlight == nil {
-			g.inFlight = map[*http.Request]struct{}{}
+		c, ok := r.Context().Value(connKey{}).(*conn)
+		if !ok {
+			h.ServeHTTP(w, r)
+			return
 		}
-		g.inFlight[r] = struct{}{}
-		g.mu.Unlock()
+		c.mu.Lock()
+		c.request, c.served = r, true
+		c.mu.Unlock()
 		g.changed()
-		c, _ := r.Context().Value(connKey{}).(*conn)
-		if c != nil {
-			c.mu.Lock()
-			c.handling = true
-			c.mu.Unlock()
-		}
 		defer func() {
-			g.mu.Lock()
-			delete(g.inFlight, r)
-			g.mu.Unlock()
-			if c != nil {
-				c.mu.Lock()
-				c.handling = false
-				c.mu.Unlock()
-			}
+			c.mu.Lock()
+			c.request = nil
+			c.mu.Unlock()
 		}()
 		h.ServeHTTP(w, r)
 	})
@@ -359,8 +354,14 @@ func (g *Guard) Track(h http.Handler) http.Handler {
 func (g *Guard) InFlight() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := make([]string, 0, len(g.inFlight))
-	for r := range g.inFlight {
+	var out []string
+	for c := range g.conns {
+		c.mu.Lock()
+		r := c.request
+		c.mu.Unlock()
+		if r == nil {
+			continue
+		}
 		path := r.URL.Path
 		if len(path) > 100 {
 			path = path[:100] + "…"

@@ -26,7 +26,8 @@ func serve(t *testing.T, g *Guard, release chan struct{}) string {
 			}
 			io.WriteString(w, "ok")
 		})),
-		ConnState: g.ConnState,
+		ConnState:   g.ConnState,
+		ConnContext: g.ConnContext,
 	}
 	go srv.Serve(g.Listener(ln))
 	t.Cleanup(func() { srv.Close() })
