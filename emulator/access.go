@@ -279,3 +279,35 @@ func (e *Emulator) checkAdminToken(r *http.Request) error {
 	}
 	return nil
 }
+
+func (e *Emulator) checkClientKey(r *http.Request) error {
+	key := strings.TrimSpace(r.Header.Get("X-Client-Key"))
+	if key == "" {
+		return newError(http.StatusUnauthorized, codeMissingClientKey, msgMissingClientKey)
+	}
+	if len(e.fixtures.ClientKeys) == 0 {
+		return nil
+	}
+	for _, k := range e.fixtures.ClientKeys {
+		if constantTimeEqual(k, key) {
+			return nil
+		}
+	}
+	return newError(http.StatusUnauthorized, codeInvalidClientKey, msgInvalidClientKey)
+}
+
+// checkGate answers not_allowed when the operation's kind of
+// authentication is switched off in the environment's settings.
+func (c *call) checkGate(gate string) error {
+	if gate == "" {
+		return nil
+	}
+	s := c.settings()
+	switch {
+	case gate == "email" && !s.EmailAuth:
+		return newError(http.StatusUnauthorized, codeNotAllowed, msgEmailAuthOff)
+	case gate == "phone" && !s.PhoneAuth:
+		return newError(http.StatusUnauthorized, codeNotAllowed, msgPhoneAuthOff)
+	}
+	return nil
+}

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
-
-	"github.com/altogic-emulator/altogic-emulator/fixtures"
 )
 
 // Sign-up, sign-in, the session's user and sign-out.
@@ -73,31 +70,6 @@ func parseUserData(fe *fieldErrors, b signUpBody) userData {
 		}
 	}
 	return d
-}
-
-// newUser answers a new user (not stored).
-func newUser(id, email, phone, password string, d userData, now time.Time) *user {
-	u := &user{
-		id: id, provider: "altogic", email: email, phone: phone, name: d.name,
-		emailVerified: d.emailVerified, phoneVerified: d.phoneVerified,
-		signUpAt: now, lastLoginAt: now, extra: d.extra, pinnedCode: d.smsCode,
-	}
-	if u.id == "" {
-		u.id = newObjectID(now)
-	}
-	u.setPassword(password)
-	return u
-}
-
-// newUserLocked creates, stores and answers a user; the caller checked that
-// its email and phone are free. It fails when the environment holds its
-// limit of users or the state budget is spent.
-func (en *env) newUserLocked(id, email, phone, password string, d userData, now time.Time) (*user, error) {
-	u := newUser(id, email, phone, password, d, now)
-	if err := en.addUserLocked(u); err != nil {
-		return nil, err
-	}
-	return u, nil
 }
 
 // signUpWithEmail is POST /signup-email.
@@ -347,15 +319,4 @@ func (e *Emulator) signOut(c *call) (any, error) {
 		en.sessions.remove(token)
 		return emptyOK{}, nil
 	})
-}
-
-// userFromFixture turns a fixture (or a user posted to the control API)
-// into userData for newUserLocked.
-func userFromFixture(fu fixtures.User) userData {
-	d := userData{name: fu.Name, emailVerified: fu.EmailVerified, phoneVerified: fu.PhoneVerified, smsCode: fu.SMSCode,
-		extra: make(map[string]json.RawMessage, len(fu.Extra))}
-	for k, v := range fu.Extra {
-		d.extra[k] = v // fixtures' values are never changed: shared
-	}
-	return d
 }

@@ -1,81 +1,13 @@
 package emulator
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // The email side: links sent by email, and changing the address.
-
-// checkGate answers not_allowed when the operation's kind of
-// authentication is switched off in the environment's settings.
-func (c *call) checkGate(gate string) error {
-	if gate == "" {
-		return nil
-	}
-	s := c.settings()
-	switch {
-	case gate == "email" && !s.EmailAuth:
-		return newError(http.StatusUnauthorized, codeNotAllowed, msgEmailAuthOff)
-	case gate == "phone" && !s.PhoneAuth:
-		return newError(http.StatusUnauthorized, codeNotAllowed, msgPhoneAuthOff)
-	}
-	return nil
-}
-
-// settings answers a copy of the environment's settings.
-func (c *call) settings() fixtures.Settings {
-	c.env.mu.Lock()
-	defer c.env.mu.Unlock()
-	return c.env.settings
-}
-
-// requireConfirmedEmail is the precondition of send-reset and send-magic:
-// email confirmation on and the address verified.
-func requireConfirmedEmail(s fixtures.Settings, u *user) error {
-	switch {
-	case !s.EmailConfirmation:
-		return newError(http.StatusUnauthorized, codeEmailVerifyDisabled, msgEmailVerifyDisabled)
-	case !u.emailVerified:
-		return newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
-	}
-	return nil
-}
-
-// sendLinkEmail is the shape of send-reset, send-magic and resend: look the
-// user up by the email query parameter, check the precondition, and send a
-// link with that action.
-func (c *call) sendLinkEmail(action string, check func(fixtures.Settings, *user) error) (any, error) {
-	email := c.queryEmail()
-	var fe fieldErrors
-	fe.email("email", "query", email)
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
-	m, err := locked(c.env, func() (inbox.Email, error) {
-		en := c.env
-		u := en.userByEmailLocked(email)
-		if u == nil {
-			return inbox.Email{}, newError(http.StatusUnauthorized, codeInvalidCredentials, msgNoSuchEmail)
-		}
-		if u.provider != "altogic" {
-			return inbox.Email{}, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
-		}
-		if err := check(en.settings, u); err != nil {
-			return inbox.Email{}, err
-		}
-		return c.linkEmail(en.issueLinkLocked(action, u, u.email, c.now), u), nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	c.captureEmail(m)
-	return emptyOK{}, nil
-}
 
 // sendMagicLinkEmail is POST /send-magic?email=.
 func (e *Emulator) sendMagicLinkEmail(c *call) (any, error) {
@@ -138,53 +70,4 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 		c.captureEmail(*mail)
 	}
 	return out, err
-}
-
-// setEmailLocked changes u's address and the index.
-func (en *env) setEmailLocked(u *user, email string) {
-	if u.email != "" && en.byEmail[u.email] == u.id {
-		delete(en.byEmail, u.email)
-	}
-	u.email = email
-	en.byEmail[email] = u.id
-	en.recostLocked(u)
-}
-
-// setPhoneLocked changes u's phone and the index.
-func (en *env) setPhoneLocked(u *user, phone string) {
-	if u.phone != "" && en.byPhone[u.phone] == u.id {
-		delete(en.byPhone, u.phone)
-	}
-	u.phone = phone
-	en.byPhone[phone] = u.id
-	en.recostLocked(u)
-}
-
-// applyLinkLocked performs a followed link's action on u, answering the
-// redirect's failure (status, message) or the access-token kind to issue
-// ("" for none).
-func (en *env) applyLinkLocked(lt *linkToken, u *user) (kind string, status int, failure string) {
-	if lt.action != "change-email" && !strings.EqualFold(lt.email, u.email) {
-		return "", http.StatusUnauthorized, msgInvalidAccessToken // the address changed since
-	}
-	switch lt.action {
-	case "email-confirm":
-		if u.emailVerified {
-			return "", http.StatusUnauthorized, "The email of the user has already been verified."
-		}
-		u.emailVerified = true
-		return "email-signin", 0, ""
-	case "change-email":
-		if other := en.userByEmailLocked(lt.email); other != nil && other != u {
-			return "", http.StatusUnauthorized, msgEmailNotUnique
-		}
-		en.setEmailLocked(u, lt.email)
-		u.emailVerified = true
-		return "", 0, ""
-	default: // reset-pwd, magic-link
-		if !u.emailVerified {
-			return "", http.StatusUnauthorized, "The email of the user has not been verified yet."
-		}
-		return lt.action, 0, ""
-	}
 }

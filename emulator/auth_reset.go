@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -16,85 +14,9 @@ import (
 // off nobody's address is meaningfully verified, so that answer is the more
 // useful one).
 
-// locked runs fn holding the environment's lock.
-func locked[T any](en *env, fn func() (T, error)) (T, error) {
-	en.mu.Lock()
-	defer en.mu.Unlock()
-	return fn()
-}
-
 // sendResetPwdEmail is POST /send-reset?email=.
 func (e *Emulator) sendResetPwdEmail(c *call) (any, error) {
 	return c.sendLinkEmail("reset-pwd", requireConfirmedEmail)
-}
-
-// linkActions are the actions of links in emails.
-var linkActions = map[string]bool{"reset-pwd": true, "email-confirm": true, "magic-link": true, "change-email": true}
-
-// verifyEmailLink is GET /_auth/verify?key=: the browser follows an email's
-// link, and is redirected to the Redirect URL with the outcome.
-func (e *Emulator) verifyEmailLink(c *call) (any, error) {
-	key := strings.TrimSpace(c.query("key"))
-	en := c.env
-	en.mu.Lock()
-	defer en.mu.Unlock()
-	redirect := en.settings.RedirectURL
-	lt, _ := en.links.get(key)
-	if lt == nil || lt.used || !c.now.Before(lt.expires) {
-		action := c.query("action")
-		if lt != nil {
-			action = lt.action
-		}
-		if !linkActions[action] {
-			action = ""
-		}
-		return failRedirect(redirect, http.StatusBadRequest, action, msgInvalidAccessToken), nil
-	}
-	lt.used = true
-	u := en.users[lt.userID]
-	if u == nil {
-		return failRedirect(redirect, http.StatusNotFound, lt.action, "The user associated with the token does not exist."), nil
-	}
-	kind, status, failure := en.applyLinkLocked(lt, u)
-	if failure != "" {
-		return failRedirect(redirect, status, lt.action, failure), nil
-	}
-	if kind == "" {
-		return redirectTo(appendQuery(redirect, "status", "200", "action", lt.action)), nil
-	}
-	at := en.issueAccessLocked(kind, u.id, c.now)
-	return redirectTo(appendQuery(redirect, "status", "200", "action", lt.action, "access_token", at.token)), nil
-}
-
-// failRedirect is the redirect of a link or OAuth sign-in that failed.
-func failRedirect(base string, status int, action, message string) failedRedirect {
-	kv := []string{"status", strconv.Itoa(status)}
-	if action != "" {
-		kv = append(kv, "action", action)
-	}
-	return failedRedirect(appendQuery(base, append(kv, "error", message)...))
-}
-
-// appendQuery appends key=value pairs, in order and form-encoded (spaces as
-// "+"), to any query the URL already has.
-func appendQuery(base string, kv ...string) string {
-	var b strings.Builder
-	b.WriteString(base)
-	sep := "?"
-	if i := strings.IndexByte(base, '?'); i >= 0 {
-		sep = "&"
-		if i == len(base)-1 || strings.HasSuffix(base, "&") {
-			sep = ""
-		}
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		b.WriteString(sep)
-		b.WriteString(url.QueryEscape(kv[i]))
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(kv[i+1]))
-		sep = "&"
-	}
-	return b.String()
 }
 
 // resetPwdWithToken is POST /reset-pwd?key= with {newPassword}.

@@ -3,15 +3,12 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
-	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // The control API under [/e:{envId}]/_emulator/: state, settings and the
@@ -31,52 +28,6 @@ func (e *Emulator) resetEnvironment(c *call) (any, error) {
 	c.env.inbox.Clear()
 	c.env.journal.clear()
 	return noContent{}, nil
-}
-
-// getClock is GET /_emulator/clock.
-func (e *Emulator) getClock(c *call) (any, error) { return c.env.clock.state(e.clock), nil }
-
-// changeClock is POST /_emulator/clock with {set?, advance?, freeze?}.
-func (e *Emulator) changeClock(c *call) (any, error) {
-	var b struct {
-		Set     string `json:"set"`
-		Advance string `json:"advance"`
-		Freeze  *bool  `json:"freeze"`
-	}
-	if err := c.decode(&b); err != nil {
-		return nil, err
-	}
-	var fe fieldErrors
-	var set time.Time
-	var advance time.Duration
-	if b.Set != "" {
-		t, err := time.Parse(time.RFC3339Nano, b.Set)
-		switch {
-		case err != nil:
-			fe.add("set", "body", "'set' must be an RFC 3339 time such as 2030-01-01T00:00:00Z.")
-		case t.Before(clockMin) || t.After(clockMax):
-			fe.add("set", "body", fmt.Sprintf("'set' must be from %s to %s.", clockMin.Format(time.RFC3339), clockMax.Format(time.RFC3339)))
-		}
-		set = t
-	}
-	if b.Advance != "" {
-		d, err := time.ParseDuration(b.Advance)
-		if err != nil || d < 0 {
-			fe.add("advance", "body", "'advance' must be a Go duration of zero or more, such as 61m or 24h.")
-		}
-		advance = d
-	}
-	if b.Set == "" && b.Advance == "" && b.Freeze == nil {
-		fe.add("body", "body", "Give set, advance or freeze.")
-	}
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
-	if !c.env.clock.change(e.clock, set, advance, b.Freeze) {
-		fe.add("advance", "body", fmt.Sprintf("'advance' would move the clock past %s.", clockMax.Format(time.RFC3339)))
-		return nil, fe.err()
-	}
-	return c.env.clock.state(e.clock), nil
 }
 
 // listUsers is GET /_emulator/users: written under the lock, oldest
@@ -211,125 +162,33 @@ func (e *Emulator) getOpenAPI(c *call) (any, error) {
 	return rawBody{contentType: "application/yaml", body: string(specYAML)}, nil
 }
 
-// inboxFilter reads to and action. A "+" typed into a URL arrives as a space,
-// and no address has one, so spaces are read back as "+".
-func (c *call) inboxFilter() inbox.Filter {
-	return inbox.Filter{
-		To:     strings.TrimSpace(strings.ReplaceAll(c.query("to"), " ", "+")),
-		Action: strings.TrimSpace(c.query("action")),
+// deleteEnvironment is DELETE /_emulator/environment: the environment and
+// all its state are gone; its next use creates it afresh from the fixtures.
+func (e *Emulator) deleteEnvironment(c *call) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en := e.envs[c.envID]
+	if en == nil {
+		return noContent{}, nil
 	}
-}
-
-// maxWait bounds how long latest may hold a request open.
-const maxWait = 60 * time.Second
-
-// waitParam reads wait: a Go duration ("5s", "1500ms") or whole seconds.
-func (c *call) waitParam() (time.Duration, error) {
-	s := strings.TrimSpace(c.query("wait"))
-	if s == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
-	if n, nerr := strconv.Atoi(s); nerr == nil {
-		// Whole seconds, bounded before they are multiplied: 18446744074
-		// must not wrap around into a short wait.
-		d, err = -1, nil
-		if n >= 0 && n <= int(maxWait/time.Second) {
-			d = time.Duration(n) * time.Second
+	delete(e.envs, c.envID)
+	// Its share of the budget is free now, even while a request in flight
+	// still holds it; its messages go at once.
+	en.acct.close()
+	en.inbox.Clear()
+	if c.envID == DefaultEnvironment {
+		fresh, err := e.newEnvironment(DefaultEnvironment) // it always exists
+		if err != nil {
+			e.envs[DefaultEnvironment] = en // as it was: the fixtures do not fit
+			return nil, err
 		}
+		e.envs[DefaultEnvironment] = fresh
 	}
-	if err != nil || d < 0 || d > maxWait {
-		var fe fieldErrors
-		fe.add("wait", "query", "Wait must be a duration from 0s to 60s, such as 5s or 1500ms.")
-		return 0, fe.err()
-	}
-	return d, nil
-}
-
-func notFound(kind string, f inbox.Filter, wait time.Duration) error {
-	var parts []string
-	if f.To != "" {
-		parts = append(parts, "to "+f.To)
-	}
-	if f.Action != "" {
-		parts = append(parts, "with action "+f.Action)
-	}
-	msg := "No " + kind
-	if len(parts) > 0 {
-		msg += " " + strings.Join(parts, " ")
-	}
-	if wait > 0 {
-		msg += fmt.Sprintf(" arrived within %s.", wait)
-	} else {
-		msg += " has been captured."
-	}
-	return newError(http.StatusNotFound, codeNotFound, msg)
-}
-
-// logWait notes at debug level that a request may be held open.
-func (c *call) logWait(kind string, f inbox.Filter, wait time.Duration) {
-	if wait > 0 {
-		c.e.log.Debug("waiting for "+kind, "env", c.env.id, "to", f.To, "action", f.Action, "wait", wait)
-	}
-}
-
-func (e *Emulator) listEmails(c *call) (any, error) {
-	return map[string]any{"emails": c.env.inbox.Emails(c.inboxFilter())}, nil
-}
-
-func (e *Emulator) latestEmail(c *call) (any, error) {
-	wait, err := c.waitParam()
-	if err != nil {
-		return nil, err
-	}
-	f := c.inboxFilter()
-	c.logWait("email", f, wait)
-	ctx, cancel := c.e.holdContext(c.r.Context())
-	defer cancel()
-	m, ok := c.env.inbox.LatestEmail(ctx, f, wait)
-	if !ok {
-		return nil, notFound("email", f, wait)
-	}
-	return m, nil
-}
-
-func (e *Emulator) getEmail(c *call) (any, error) {
-	m, ok := c.env.inbox.Email(c.params["id"])
-	if !ok {
-		return nil, newError(http.StatusNotFound, codeNotFound, "No email has the id "+truncate(c.params["id"], 80)+".")
-	}
-	return m, nil
-}
-
-func (e *Emulator) listSMS(c *call) (any, error) {
-	return map[string]any{"sms": c.env.inbox.SMS(c.inboxFilter())}, nil
-}
-
-func (e *Emulator) latestSMS(c *call) (any, error) {
-	wait, err := c.waitParam()
-	if err != nil {
-		return nil, err
-	}
-	f := c.inboxFilter()
-	c.logWait("SMS", f, wait)
-	ctx, cancel := c.e.holdContext(c.r.Context())
-	defer cancel()
-	m, ok := c.env.inbox.LatestSMS(ctx, f, wait)
-	if !ok {
-		return nil, notFound("SMS", f, wait)
-	}
-	return m, nil
-}
-
-func (e *Emulator) getSMS(c *call) (any, error) {
-	m, ok := c.env.inbox.SMSByID(c.params["id"])
-	if !ok {
-		return nil, newError(http.StatusNotFound, codeNotFound, "No SMS has the id "+truncate(c.params["id"], 80)+".")
-	}
-	return m, nil
-}
-
-func (e *Emulator) clearInbox(c *call) (any, error) {
-	c.env.inbox.Clear()
 	return noContent{}, nil
+}
+
+// listEnvironments is GET /_emulator/environments: every environment used
+// so far, for the page's switcher.
+func (e *Emulator) listEnvironments(c *call) (any, error) {
+	return map[string]any{"environments": e.Environments()}, nil
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // The inbox for people: a page embedded in the binary (no outside assets,
@@ -43,37 +45,6 @@ func (e *Emulator) inboxPageHandler(c *call) (any, error) {
 // inboxRedirect is GET /_emulator: the page lives at /_emulator/.
 func (e *Emulator) inboxRedirect(c *call) (any, error) {
 	return redirectTo(c.prefix + "/_emulator/"), nil
-}
-
-// deleteEnvironment is DELETE /_emulator/environment: the environment and
-// all its state are gone; its next use creates it afresh from the fixtures.
-func (e *Emulator) deleteEnvironment(c *call) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	en := e.envs[c.envID]
-	if en == nil {
-		return noContent{}, nil
-	}
-	delete(e.envs, c.envID)
-	// Its share of the budget is free now, even while a request in flight
-	// still holds it; its messages go at once.
-	en.acct.close()
-	en.inbox.Clear()
-	if c.envID == DefaultEnvironment {
-		fresh, err := e.newEnvironment(DefaultEnvironment) // it always exists
-		if err != nil {
-			e.envs[DefaultEnvironment] = en // as it was: the fixtures do not fit
-			return nil, err
-		}
-		e.envs[DefaultEnvironment] = fresh
-	}
-	return noContent{}, nil
-}
-
-// listEnvironments is GET /_emulator/environments: every environment used
-// so far, for the page's switcher.
-func (e *Emulator) listEnvironments(c *call) (any, error) {
-	return map[string]any{"environments": e.Environments()}, nil
 }
 
 // keepAlive is how often an idle event stream gets a comment, so proxies
@@ -131,4 +102,92 @@ func (e *Emulator) inboxEvents(c *call) (any, error) {
 			}
 		}
 	}), nil
+}
+
+func notFound(kind string, f inbox.Filter, wait time.Duration) error {
+	var parts []string
+	if f.To != "" {
+		parts = append(parts, "to "+f.To)
+	}
+	if f.Action != "" {
+		parts = append(parts, "with action "+f.Action)
+	}
+	msg := "No " + kind
+	if len(parts) > 0 {
+		msg += " " + strings.Join(parts, " ")
+	}
+	if wait > 0 {
+		msg += fmt.Sprintf(" arrived within %s.", wait)
+	} else {
+		msg += " has been captured."
+	}
+	return newError(http.StatusNotFound, codeNotFound, msg)
+}
+
+// logWait notes at debug level that a request may be held open.
+func (c *call) logWait(kind string, f inbox.Filter, wait time.Duration) {
+	if wait > 0 {
+		c.e.log.Debug("waiting for "+kind, "env", c.env.id, "to", f.To, "action", f.Action, "wait", wait)
+	}
+}
+
+func (e *Emulator) listEmails(c *call) (any, error) {
+	return map[string]any{"emails": c.env.inbox.Emails(c.inboxFilter())}, nil
+}
+
+func (e *Emulator) latestEmail(c *call) (any, error) {
+	wait, err := c.waitParam()
+	if err != nil {
+		return nil, err
+	}
+	f := c.inboxFilter()
+	c.logWait("email", f, wait)
+	ctx, cancel := c.e.holdContext(c.r.Context())
+	defer cancel()
+	m, ok := c.env.inbox.LatestEmail(ctx, f, wait)
+	if !ok {
+		return nil, notFound("email", f, wait)
+	}
+	return m, nil
+}
+
+func (e *Emulator) getEmail(c *call) (any, error) {
+	m, ok := c.env.inbox.Email(c.params["id"])
+	if !ok {
+		return nil, newError(http.StatusNotFound, codeNotFound, "No email has the id "+truncate(c.params["id"], 80)+".")
+	}
+	return m, nil
+}
+
+func (e *Emulator) listSMS(c *call) (any, error) {
+	return map[string]any{"sms": c.env.inbox.SMS(c.inboxFilter())}, nil
+}
+
+func (e *Emulator) latestSMS(c *call) (any, error) {
+	wait, err := c.waitParam()
+	if err != nil {
+		return nil, err
+	}
+	f := c.inboxFilter()
+	c.logWait("SMS", f, wait)
+	ctx, cancel := c.e.holdContext(c.r.Context())
+	defer cancel()
+	m, ok := c.env.inbox.LatestSMS(ctx, f, wait)
+	if !ok {
+		return nil, notFound("SMS", f, wait)
+	}
+	return m, nil
+}
+
+func (e *Emulator) getSMS(c *call) (any, error) {
+	m, ok := c.env.inbox.SMSByID(c.params["id"])
+	if !ok {
+		return nil, newError(http.StatusNotFound, codeNotFound, "No SMS has the id "+truncate(c.params["id"], 80)+".")
+	}
+	return m, nil
+}
+
+func (e *Emulator) clearInbox(c *call) (any, error) {
+	c.env.inbox.Clear()
+	return noContent{}, nil
 }

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -53,18 +52,4 @@ func (f *fieldErrors) present(param, location, v string) {
 	if v == "" {
 		f.add(param, location, requiredMessage(param))
 	}
-}
-
-// queryEmail answers the email query parameter. The official client puts
-// the address into the query unencoded, so a "+" in it arrives as a space;
-// no address has a space, so every space is read back as "+".
-func (c *call) queryEmail() string {
-	return normalizeEmail(strings.ReplaceAll(c.query("email"), " ", "+"))
-}
-
-// queryPhone answers the phone query parameter. The client encodes it, but a
-// hand-written URL such as ?phone=+15555555555 turns "+" into a space, so a
-// space is read back as "+".
-func (c *call) queryPhone() string {
-	return strings.TrimSpace(strings.ReplaceAll(c.query("phone"), " ", "+"))
 }

@@ -1,9 +1,7 @@
 package emulator
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/mailhog/data"
@@ -60,21 +58,6 @@ const (
 	maxMailHogStart = 1_000_000
 	maxMailHogLimit = 10_000
 )
-
-// intParam reads a whole-number query parameter from min to max.
-func (c *call) intParam(name string, def, min, max int) (int, error) {
-	s := strings.TrimSpace(c.query(name))
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < min || n > max {
-		var fe fieldErrors
-		fe.add(name, "query", fmt.Sprintf("'%s' must be a whole number from %d to %d.", name, min, max))
-		return 0, fe.err()
-	}
-	return n, nil
-}
 
 // mailhogMessages is GET /api/v2/messages?start=&limit=.
 func (e *Emulator) mailhogMessages(c *call) (any, error) {

@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"encoding/json"
-	"fmt"
 	"html"
 	"net/url"
 	"strings"
@@ -159,36 +157,6 @@ func compileTemplates(f *fixtures.Fixtures) (map[string]emailTemplates, template
 	return out, compileTemplate(sms)
 }
 
-// field answers a user field as text for a template.
-func (u *user) field(name string) string {
-	switch name {
-	case "_id", "id":
-		return u.id
-	case "name":
-		return u.name
-	case "email":
-		return u.email
-	case "phone":
-		return u.phone
-	case "provider":
-		return u.provider
-	case "emailVerified":
-		return fmt.Sprint(u.emailVerified)
-	case "phoneVerified":
-		return fmt.Sprint(u.phoneVerified)
-	}
-	v, ok := u.extra[name]
-	if !ok || string(v) == "null" {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	return string(v) // a number, a boolean, or the JSON of a list or object
-
-}
-
 // linkEmail builds the email that carries lt's link to u. The caller holds
 // the environment's lock.
 func (c *call) linkEmail(lt *linkToken, u *user) inbox.Email {
@@ -217,20 +185,6 @@ func (c *call) linkEmail(lt *linkToken, u *user) inbox.Email {
 	}, size)
 }
 
-// captureEmail puts m in the environment's inbox and logs its link, so a
-// developer can click it from the terminal.
-func (c *call) captureEmail(m inbox.Email) {
-	if c.dropMessages {
-		c.e.log.Info("email dropped by a fault", "env", c.env.id, "to", m.To, "action", m.Action)
-		return
-	}
-	m = c.env.inbox.AddEmail(m)
-	c.e.log.Info("email captured", "env", c.env.id, "to", m.To, "action", m.Action, "subject", m.Subject, "link", m.Link, "id", m.ID)
-	if c.e.relay != nil {
-		c.e.relay.enqueue(c.env.inbox, m)
-	}
-}
-
 // codeSMS builds the SMS that carries sc's code to u.
 func (c *call) codeSMS(sc *smsCode, u *user) inbox.SMS {
 	token := map[string]string{"code": sc.code, "expiresAt": sc.expires.UTC().Format(time.RFC1123)}
@@ -238,14 +192,4 @@ func (c *call) codeSMS(sc *smsCode, u *user) inbox.SMS {
 		To: sc.phone, Body: c.e.sms.render(u, token, false), Code: sc.code,
 		Action: sc.action, CreatedAt: c.now, ExpiresAt: sc.expires,
 	}
-}
-
-// captureSMS puts m in the environment's inbox and logs its code.
-func (c *call) captureSMS(m inbox.SMS) {
-	if c.dropMessages {
-		c.e.log.Info("sms dropped by a fault", "env", c.env.id, "to", m.To, "action", m.Action)
-		return
-	}
-	m = c.env.inbox.AddSMS(m)
-	c.e.log.Info("sms captured", "env", c.env.id, "to", m.To, "action", m.Action, "code", m.Code, "id", m.ID)
 }

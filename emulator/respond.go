@@ -251,3 +251,18 @@ func writeBefore(rc *http.ResponseController) {
 		rc.SetWriteDeadline(time.Now().Add(answerWriteTime))
 	}
 }
+
+// Replies other than a 200 JSON body.
+type (
+	emptyOK    struct{}        // 200, empty body, as Altogic answers send-* and reset-*
+	noContent  struct{}        // 204
+	created    struct{ v any } // 201 with a JSON body
+	redirectTo string          // 302 to that URL
+	// failedRedirect is a 302 that reports a failure (status=4xx in its
+	// query): a request answered with it changed nothing.
+	failedRedirect string
+	rawBody        struct{ contentType, body string } // 200 with that body
+	// stream writes the whole response itself (server-sent events, pages
+	// with their own headers) and answers its status.
+	stream func(w http.ResponseWriter) int
+)

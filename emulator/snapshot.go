@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -554,110 +552,6 @@ func (e *Emulator) roomFor(envs []*env, states []*importedState) error {
 // under the environment's lock and written after it, piece by piece, never
 // as one whole JSON text, each piece within answerWriteTime: a client that
 // stops reading holds the turn that long at most.
-
-// exportTurn waits for en's export turn, until ctx or the emulator ends;
-// the function it answers gives the turn back.
-func (e *Emulator) exportTurn(ctx context.Context, en *env) (func(), error) {
-	ctx, cancel := e.holdContext(ctx)
-	defer cancel()
-	select {
-	case en.exports <- struct{}{}:
-		return func() { <-en.exports }, nil
-	case <-ctx.Done():
-		return nil, newServerError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping, or the request ended, before another export of the environment finished.")
-	}
-}
-
-// exportState is GET /_emulator/state.
-func (e *Emulator) exportState(c *call) (any, error) {
-	done, err := e.exportTurn(c.r.Context(), c.env)
-	if err != nil {
-		return nil, err
-	}
-	c.env.mu.Lock()
-	st := c.env.exportLocked()
-	c.env.mu.Unlock()
-	return stream(func(w http.ResponseWriter) int {
-		defer done()
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		bw := bufio.NewWriter(deadlineWriter{w, http.NewResponseController(w)})
-		writeEnvState(bw, st)
-		bw.WriteByte('\n')
-		bw.Flush()
-		return http.StatusOK
-	}), nil
-}
-
-// deadlineWriter gives each write answerWriteTime.
-type deadlineWriter struct {
-	w  io.Writer
-	rc *http.ResponseController
-}
-
-func (d deadlineWriter) Write(p []byte) (int, error) {
-	d.rc.SetWriteDeadline(time.Now().Add(answerWriteTime))
-	return d.w.Write(p)
-}
-
-// writeEnvState writes st as json.Marshal would, one user, session, token
-// or message at a time.
-func writeEnvState(w *bufio.Writer, st EnvState) error {
-	fmt.Fprintf(w, `{"version":%d,"settings":`, st.Version)
-	writeJSONValue(w, st.Settings)
-	writeJSONList(w, "users", st.Users)
-	writeJSONList(w, "sessions", st.Sessions)
-	writeJSONList(w, "links", st.Links)
-	writeJSONList(w, "accessTokens", st.AccessTokens)
-	writeJSONList(w, "codes", st.Codes)
-	writeJSONList(w, "emails", st.Emails)
-	writeJSONList(w, "sms", st.SMS)
-	w.WriteString(`,"clock":`)
-	writeJSONValue(w, st.Clock)
-	return w.WriteByte('}')
-}
-
-func writeJSONList[T any](w *bufio.Writer, name string, items []T) {
-	fmt.Fprintf(w, `,"%s":[`, name)
-	for i := range items {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		writeJSONValue(w, items[i])
-	}
-	w.WriteByte(']')
-}
-
-// writeJSONValue writes v; every type of a snapshot always encodes (the
-// times are bounded, user data is JSON already).
-func writeJSONValue(w *bufio.Writer, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		data = []byte("null")
-	}
-	w.Write(data)
-}
-
-// importState is PUT /_emulator/state.
-func (e *Emulator) importState(c *call) (any, error) {
-	var st EnvState
-	dec := json.NewDecoder(bytes.NewReader(c.body))
-	dec.DisallowUnknownFields() // as --import reads it
-	if err := dec.Decode(&st); err != nil {
-		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
-	}
-	im, err := e.checkImport(st)
-	if err != nil {
-		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
-	}
-	c.env.mu.Lock()
-	defer c.env.mu.Unlock()
-	if err := e.roomFor([]*env{c.env}, []*importedState{im}); err != nil {
-		return nil, err
-	}
-	c.env.applyImportLocked(im)
-	return noContent{}, nil
-}
 
 // WriteSnapshot writes the state of every environment as a Snapshot in
 // JSON, one environment at a time, as --export-on-exit does. It waits for

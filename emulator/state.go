@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -284,4 +285,67 @@ func (en *env) userSessionsLocked(userID string, now time.Time) []*session {
 	})
 	sortSessions(out)
 	return out
+}
+
+// locked runs fn holding the environment's lock.
+func locked[T any](en *env, fn func() (T, error)) (T, error) {
+	en.mu.Lock()
+	defer en.mu.Unlock()
+	return fn()
+}
+
+// newUser answers a new user (not stored).
+func newUser(id, email, phone, password string, d userData, now time.Time) *user {
+	u := &user{
+		id: id, provider: "altogic", email: email, phone: phone, name: d.name,
+		emailVerified: d.emailVerified, phoneVerified: d.phoneVerified,
+		signUpAt: now, lastLoginAt: now, extra: d.extra, pinnedCode: d.smsCode,
+	}
+	if u.id == "" {
+		u.id = newObjectID(now)
+	}
+	u.setPassword(password)
+	return u
+}
+
+// newUserLocked creates, stores and answers a user; the caller checked that
+// its email and phone are free. It fails when the environment holds its
+// limit of users or the state budget is spent.
+func (en *env) newUserLocked(id, email, phone, password string, d userData, now time.Time) (*user, error) {
+	u := newUser(id, email, phone, password, d, now)
+	if err := en.addUserLocked(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// userFromFixture turns a fixture (or a user posted to the control API)
+// into userData for newUserLocked.
+func userFromFixture(fu fixtures.User) userData {
+	d := userData{name: fu.Name, emailVerified: fu.EmailVerified, phoneVerified: fu.PhoneVerified, smsCode: fu.SMSCode,
+		extra: make(map[string]json.RawMessage, len(fu.Extra))}
+	for k, v := range fu.Extra {
+		d.extra[k] = v // fixtures' values are never changed: shared
+	}
+	return d
+}
+
+// setEmailLocked changes u's address and the index.
+func (en *env) setEmailLocked(u *user, email string) {
+	if u.email != "" && en.byEmail[u.email] == u.id {
+		delete(en.byEmail, u.email)
+	}
+	u.email = email
+	en.byEmail[email] = u.id
+	en.recostLocked(u)
+}
+
+// setPhoneLocked changes u's phone and the index.
+func (en *env) setPhoneLocked(u *user, phone string) {
+	if u.phone != "" && en.byPhone[u.phone] == u.id {
+		delete(en.byPhone, u.phone)
+	}
+	u.phone = phone
+	en.byPhone[phone] = u.id
+	en.recostLocked(u)
 }

@@ -7,7 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"sort"
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -103,47 +103,6 @@ const isoMillis = "2006-01-02T15:04:05.000Z07:00"
 
 func formatTime(t time.Time) string { return t.UTC().Format(isoMillis) }
 
-// appendJSON writes the user as the API shows it, in the key order of
-// Altogic's documentation, never with a password or hash.
-func (u *user) appendJSON(b []byte) []byte {
-	o := newObject(b)
-	o.str("_id", u.id)
-	o.str("provider", u.provider)
-	providerID := u.providerID
-	if providerID == "" {
-		providerID = u.id
-	}
-	o.str("providerUserId", providerID)
-	if u.email != "" {
-		o.str("email", u.email)
-	}
-	if u.phone != "" {
-		o.str("phone", u.phone)
-	}
-	o.time("signUpAt", u.signUpAt)
-	o.time("lastLoginAt", u.lastLoginAt)
-	if u.email != "" {
-		o.boolean("emailVerified", u.emailVerified)
-	}
-	if u.phone != "" {
-		o.boolean("phoneVerified", u.phoneVerified)
-	}
-	if u.name != "" {
-		o.str("name", u.name)
-	}
-	if len(u.extra) > 0 {
-		keys := make([]string, 0, len(u.extra))
-		for k := range u.extra {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			o.raw(k, u.extra[k])
-		}
-	}
-	return o.end()
-}
-
 // userView is a copy of a user taken under the environment's lock, safe to
 // encode after the lock is released.
 func (u *user) snapshot() *user {
@@ -153,4 +112,34 @@ func (u *user) snapshot() *user {
 		c.extra[k] = v
 	}
 	return &c
+}
+
+// field answers a user field as text for a template.
+func (u *user) field(name string) string {
+	switch name {
+	case "_id", "id":
+		return u.id
+	case "name":
+		return u.name
+	case "email":
+		return u.email
+	case "phone":
+		return u.phone
+	case "provider":
+		return u.provider
+	case "emailVerified":
+		return fmt.Sprint(u.emailVerified)
+	case "phoneVerified":
+		return fmt.Sprint(u.phoneVerified)
+	}
+	v, ok := u.extra[name]
+	if !ok || string(v) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	return string(v) // a number, a boolean, or the JSON of a list or object
+
 }

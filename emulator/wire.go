@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -155,3 +156,44 @@ func (r userAndSession) appendJSON(b []byte) []byte {
 func (s *session) MarshalJSON() ([]byte, error)       { return s.appendJSON(nil), nil }
 func (r userAndSession) MarshalJSON() ([]byte, error) { return r.appendJSON(nil), nil }
 func (u *user) MarshalJSON() ([]byte, error)          { return u.appendJSON(nil), nil }
+
+// appendJSON writes the user as the API shows it, in the key order of
+// Altogic's documentation, never with a password or hash.
+func (u *user) appendJSON(b []byte) []byte {
+	o := newObject(b)
+	o.str("_id", u.id)
+	o.str("provider", u.provider)
+	providerID := u.providerID
+	if providerID == "" {
+		providerID = u.id
+	}
+	o.str("providerUserId", providerID)
+	if u.email != "" {
+		o.str("email", u.email)
+	}
+	if u.phone != "" {
+		o.str("phone", u.phone)
+	}
+	o.time("signUpAt", u.signUpAt)
+	o.time("lastLoginAt", u.lastLoginAt)
+	if u.email != "" {
+		o.boolean("emailVerified", u.emailVerified)
+	}
+	if u.phone != "" {
+		o.boolean("phoneVerified", u.phoneVerified)
+	}
+	if u.name != "" {
+		o.str("name", u.name)
+	}
+	if len(u.extra) > 0 {
+		keys := make([]string, 0, len(u.extra))
+		for k := range u.extra {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			o.raw(k, u.extra[k])
+		}
+	}
+	return o.end()
+}

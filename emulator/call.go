@@ -1,0 +1,147 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/inbox"
+)
+
+// call is one request on its way to a handler.
+type call struct {
+	e      *Emulator
+	envID  string
+	env    *env // nil for global operations
+	r      *http.Request
+	body   []byte
+	prefix string // "" or "/e:{envId}"
+	params map[string]string
+	values url.Values // the parsed query, once asked for
+	now    time.Time
+	// dropMessages is set by a dropMessage fault: the call succeeds but
+	// captures no email or SMS.
+	dropMessages bool
+	// unchanged is set by a handler that answered without changing
+	// anything (a page): its environment is then not kept for it.
+	unchanged bool
+}
+
+// query answers a query parameter as Go decodes it.
+// The query is parsed once per call, not at each lookup.
+func (c *call) query(name string) string {
+	if c.values == nil {
+		c.values = c.r.URL.Query()
+	}
+	return c.values.Get(name)
+}
+
+// decode reads the JSON body, already checked by validation, into v.
+func (c *call) decode(v any) error {
+	if len(c.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		// The spec has let the body's types through, so this is a value
+		// that does not fit, such as a whole number beyond 64 bits.
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			var fe fieldErrors
+			fe.add(te.Field, "body", fmt.Sprintf("%s does not have a valid value (%s).", label(te.Field), te.Value))
+			return fe.err()
+		}
+		return newError(http.StatusBadRequest, codeValidation, "The request body does not have the expected shape.")
+	}
+	return nil
+}
+
+// baseURL answers where links in emails point: the public URL, or the
+// request's own scheme and host, with the environment prefix.
+func (c *call) baseURL() string {
+	base := c.e.publicURL
+	if base == "" {
+		scheme := "http"
+		if c.r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + c.r.Host
+	}
+	return base + c.prefix
+}
+
+// queryEmail answers the email query parameter. The official client puts
+// the address into the query unencoded, so a "+" in it arrives as a space;
+// no address has a space, so every space is read back as "+".
+func (c *call) queryEmail() string {
+	return normalizeEmail(strings.ReplaceAll(c.query("email"), " ", "+"))
+}
+
+// queryPhone answers the phone query parameter. The client encodes it, but a
+// hand-written URL such as ?phone=+15555555555 turns "+" into a space, so a
+// space is read back as "+".
+func (c *call) queryPhone() string {
+	return strings.TrimSpace(strings.ReplaceAll(c.query("phone"), " ", "+"))
+}
+
+// inboxFilter reads to and action. A "+" typed into a URL arrives as a space,
+// and no address has one, so spaces are read back as "+".
+func (c *call) inboxFilter() inbox.Filter {
+	return inbox.Filter{
+		To:     strings.TrimSpace(strings.ReplaceAll(c.query("to"), " ", "+")),
+		Action: strings.TrimSpace(c.query("action")),
+	}
+}
+
+// maxWait bounds how long latest may hold a request open.
+const maxWait = 60 * time.Second
+
+// waitParam reads wait: a Go duration ("5s", "1500ms") or whole seconds.
+func (c *call) waitParam() (time.Duration, error) {
+	s := strings.TrimSpace(c.query("wait"))
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if n, nerr := strconv.Atoi(s); nerr == nil {
+		// Whole seconds, bounded before they are multiplied: 18446744074
+		// must not wrap around into a short wait.
+		d, err = -1, nil
+		if n >= 0 && n <= int(maxWait/time.Second) {
+			d = time.Duration(n) * time.Second
+		}
+	}
+	if err != nil || d < 0 || d > maxWait {
+		var fe fieldErrors
+		fe.add("wait", "query", "Wait must be a duration from 0s to 60s, such as 5s or 1500ms.")
+		return 0, fe.err()
+	}
+	return d, nil
+}
+
+// intParam reads a whole-number query parameter from min to max.
+func (c *call) intParam(name string, def, min, max int) (int, error) {
+	s := strings.TrimSpace(c.query(name))
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		var fe fieldErrors
+		fe.add(name, "query", fmt.Sprintf("'%s' must be a whole number from %d to %d.", name, min, max))
+		return 0, fe.err()
+	}
+	return n, nil
+}
+
+// settings answers a copy of the environment's settings.
+func (c *call) settings() fixtures.Settings {
+	c.env.mu.Lock()
+	defer c.env.mu.Unlock()
+	return c.env.settings
+}
