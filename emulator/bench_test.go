@@ -76,11 +76,11 @@ func BenchmarkValidateRequest(b *testing.B) {
 		req := httptest.NewRequest("POST", "/_api/rest/v1/auth/signin-email", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Client-Key", "bench")
-		route, params, err := em.spec.findRoute(req)
+		route, params, err := em.spec.FindRoute(req)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := em.spec.validateRequest(req, route, params, body); err != nil {
+		if err := validateRequest(em.spec, req, route, params, body); err != nil {
 			b.Fatal(err)
 		}
 	}

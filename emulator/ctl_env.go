@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altogic-emulator/altogic-emulator/emulator/internal/spec"
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 )
 
@@ -159,7 +160,7 @@ func (e *Emulator) patchConfig(c *call) (any, error) {
 }
 
 func (e *Emulator) getOpenAPI(c *call) (any, error) {
-	return rawBody{contentType: "application/yaml", body: string(specYAML)}, nil
+	return rawBody{contentType: "application/yaml", body: string(spec.YAML())}, nil
 }
 
 // deleteEnvironment is DELETE /_emulator/environment: the environment and

@@ -92,7 +92,7 @@ type CoverageTotals struct {
 // environments.
 func (e *Emulator) Coverage() CoverageReport {
 	rep := CoverageReport{Operations: []OperationCoverage{}, UnexercisedOperations: []string{}, UnexercisedResponses: []string{}}
-	for path, item := range e.spec.doc.Paths.Map() {
+	for path, item := range e.spec.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			oc := OperationCoverage{
 				OperationID: op.OperationID, Method: method, Path: path, Statuses: map[string]int{},

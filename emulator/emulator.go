@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/altogic-emulator/altogic-emulator/emulator/internal/spec"
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 )
 
@@ -95,7 +96,7 @@ type Emulator struct {
 	access     accessRules
 	budget     *stateBudget
 	secret     []byte
-	spec       *spec
+	spec       *spec.Spec
 	coverage   coverage
 	relay      *relayer
 	emails     map[string]emailTemplates
@@ -196,11 +197,11 @@ func New(opts Options) (*Emulator, error) {
 	if e.access, err = newAccessRules(opts.CORSOrigins, opts.AllowedHosts, e.publicURL); err != nil {
 		return nil, err
 	}
-	e.spec = loadSpec()
+	e.spec = spec.Shared()
 	e.emails, e.sms = compileTemplates(e.fixtures)
-	e.coverage = newCoverage(e.spec.operationIDs())
+	e.coverage = newCoverage(e.spec.OperationIDs())
 	e.ops = e.routes()
-	for _, id := range e.spec.operationIDs() {
+	for _, id := range e.spec.OperationIDs() {
 		if _, ok := e.ops[id]; !ok {
 			return nil, fmt.Errorf("openapi.yaml operation %s has no handler", id)
 		}
@@ -342,3 +343,11 @@ func (e *Emulator) Environments() []string {
 
 // UserCount answers how many users each environment starts with.
 func (e *Emulator) UserCount() int { return len(e.fixtures.Users) }
+
+// SpecYAML answers the text of openapi.yaml, the contract that requests are
+// validated against.
+func SpecYAML() []byte { return append([]byte(nil), spec.YAML()...) }
+
+// Preload starts building openapi.yaml's document in the background, so
+// that a program can do its other start-up work meanwhile; New waits for it.
+func Preload() { spec.Preload() }

@@ -242,7 +242,7 @@ func TestMalformedRequestBattery(t *testing.T) {
 		mustFail bool
 	}
 	var probes []probe
-	ops := h.em.spec.doc.Paths.Map()
+	ops := h.em.spec.Doc.Paths.Map()
 	paths := make([]string, 0, len(ops))
 	for p := range ops {
 		paths = append(paths, p)

@@ -99,7 +99,7 @@ func (h *harness) checkResponse(r *http.Request, res *http.Response, body []byte
 	}
 	rr := r.Clone(context.Background())
 	rr.URL.Path = rest
-	route, params, err := h.em.spec.findRoute(rr)
+	route, params, err := h.em.spec.FindRoute(rr)
 	if err != nil {
 		return // no operation: the envelope check above applies
 	}

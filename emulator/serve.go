@@ -120,7 +120,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 			return nil, err
 		}
 	}
-	route, pathParams, err := e.spec.findRoute(rr)
+	route, pathParams, err := e.spec.FindRoute(rr)
 	if err != nil {
 		return nil, routeError(r, err)
 	}
@@ -138,7 +138,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err != nil {
 		return nil, err
 	}
-	if err := e.spec.validateRequest(rr, route, pathParams, body); err != nil {
+	if err := validateRequest(e.spec, rr, route, pathParams, body); err != nil {
 		return nil, err
 	}
 	c := &call{e: e, envID: envID, r: rr, body: body, prefix: prefix, params: pathParams}

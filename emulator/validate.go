@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/altogic-emulator/altogic-emulator/emulator/internal/spec"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -160,14 +161,14 @@ func schemaMessage(field string, se *openapi3.SchemaError) string {
 
 // validateRequest checks r against its route in openapi.yaml and answers
 // every violation as a validation_error item, never kin-openapi's own text.
-func (s *spec) validateRequest(r *http.Request, route *routers.Route, params map[string]string, body []byte) error {
+func validateRequest(s *spec.Spec, r *http.Request, route *routers.Route, params map[string]string, body []byte) error {
 	if body == nil && r.Body != nil {
 		// A body the operation ignores is not validated.
 		r = r.Clone(r.Context())
 		r.Body = http.NoBody
 		r.ContentLength = 0
 	}
-	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: s.opts}
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: s.Options}
 	err := openapi3filter.ValidateRequest(r.Context(), input)
 	if err == nil {
 		return nil

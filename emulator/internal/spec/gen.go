@@ -1,7 +1,7 @@
 //go:build ignore
 
-// gen_spec writes spec_gen.go, the Go code that builds openapi.yaml's
-// document without parsing it (go generate ./emulator).
+// gen writes spec_gen.go, the Go code that builds openapi.yaml's
+// document without parsing it (go generate ./emulator/internal/spec).
 package main
 
 import (
@@ -16,7 +16,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	src, err := specgen.Generate(spec, "emulator", "specDocument", "openapi.yaml")
+	src, err := specgen.Generate(spec, "spec", "document", "openapi.yaml")
 	if err != nil {
 		log.Fatal(err)
 	}
