@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/emulator"
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
 )
 
 // sizeFlag is a number of bytes written as 128MiB, 1GiB, 500MB, 64KiB or
@@ -160,4 +162,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
 	return c, nil
+}
+
+// options turns the configuration into the emulator's.
+func (cfg *config) options(fx *fixtures.Fixtures, logger *slog.Logger, publicURL string) emulator.Options {
+	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger,
+		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs, MaxUsers: cfg.maxUsers,
+		CORSOrigins: cfg.corsOrigins, AllowedHosts: cfg.allowedHosts, MaxStateBytes: int64(cfg.maxState)}
+	if host, _, err := net.SplitHostPort(cfg.addr); err == nil && host != "" {
+		opts.AllowedHosts = append(opts.AllowedHosts, host) // the listen address
+	}
+	if cfg.relay.Addr != "" {
+		opts.Relay = &cfg.relay
+	}
+	return opts
 }

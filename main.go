@@ -113,16 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		publicURL = baseURL
 	}
 
-	opts := emulator.Options{Fixtures: fx, PublicURL: publicURL, Logger: logger,
-		AdminToken: cfg.adminToken, InboxLimit: cfg.inboxLimit, MaxEnvironments: cfg.maxEnvs, MaxUsers: cfg.maxUsers,
-		CORSOrigins: cfg.corsOrigins, AllowedHosts: cfg.allowedHosts, MaxStateBytes: int64(cfg.maxState)}
-	if host, _, err := net.SplitHostPort(cfg.addr); err == nil && host != "" {
-		opts.AllowedHosts = append(opts.AllowedHosts, host) // the listen address
-	}
-	if cfg.relay.Addr != "" {
-		opts.Relay = &cfg.relay
-	}
-	em, err := emulator.New(opts)
+	em, err := emulator.New(cfg.options(fx, logger, publicURL))
 	if err != nil {
 		return err
 	}
