@@ -297,12 +297,13 @@ func (e *Emulator) checkClientKey(r *http.Request) error {
 }
 
 // checkGate answers not_allowed when the operation's kind of
-// authentication is switched off in the environment's settings.
+// authentication is switched off in the environment's settings. The caller
+// holds the environment's lock.
 func (c *call) checkGate(gate string) error {
 	if gate == "" {
 		return nil
 	}
-	s := c.settings()
+	s := &c.env.settings
 	switch {
 	case gate == "email" && !s.EmailAuth:
 		return newError(http.StatusUnauthorized, codeNotAllowed, msgEmailAuthOff)

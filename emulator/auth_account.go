@@ -79,36 +79,28 @@ func (e *Emulator) signUpWithEmail(c *call) (any, error) {
 		return nil, err
 	}
 	email := normalizeEmail(b.Email)
-	var captured func()
-	out, err := locked(c.env, func() (any, error) {
-		en := c.env
-		var fe fieldErrors
-		fe.email("email", "body", email)
-		fe.newPassword("password", "body", b.Password, en.settings)
-		d := parseUserData(&fe, b)
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
-		if en.userByEmailLocked(email) != nil {
-			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
-				with(map[string]any{"value": email, "param": "email"})
-		}
-		u, err := en.newUserLocked("", email, "", b.Password, d, c.now)
-		if err != nil {
-			return nil, err
-		}
-		if en.settings.EmailConfirmation && !u.emailVerified {
-			m := c.linkEmail(en.issueLinkLocked("email-confirm", u, email, c.now), u)
-			captured = func() { c.captureEmail(m) }
-			return userAndSession{User: u.snapshot()}, nil
-		}
-		s := en.newSessionLocked(e.secret, u, c.r.UserAgent(), c.now)
-		return userAndSession{User: u.snapshot(), Session: s}, nil
-	})
-	if captured != nil {
-		captured()
+	en := c.env
+	var fe fieldErrors
+	fe.email("email", "body", email)
+	fe.newPassword("password", "body", b.Password, en.settings)
+	d := parseUserData(&fe, b)
+	if err := fe.err(); err != nil {
+		return nil, err
 	}
-	return out, err
+	if en.userByEmailLocked(email) != nil {
+		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
+			with(map[string]any{"value": email, "param": "email"})
+	}
+	u, err := en.newUserLocked("", email, "", b.Password, d, c.now)
+	if err != nil {
+		return nil, err
+	}
+	if en.settings.EmailConfirmation && !u.emailVerified {
+		c.sendEmail(c.linkEmail(en.issueLinkLocked("email-confirm", u, email, c.now), u))
+		return userAndSession{User: u.snapshot()}, nil
+	}
+	s := en.newSessionLocked(e.secret, u, c.r.UserAgent(), c.now)
+	return userAndSession{User: u.snapshot(), Session: s}, nil
 }
 
 // signUpWithPhone is POST /signup-phone.
@@ -118,37 +110,29 @@ func (e *Emulator) signUpWithPhone(c *call) (any, error) {
 		return nil, err
 	}
 	phone := strings.TrimSpace(b.Phone)
-	var captured func()
-	out, err := locked(c.env, func() (any, error) {
-		en := c.env
-		var fe fieldErrors
-		fe.phone("phone", "body", phone)
-		fe.newPassword("password", "body", b.Password, en.settings)
-		d := parseUserData(&fe, b)
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
-		if en.userByPhoneLocked(phone) != nil {
-			// Agnost answers a duplicate phone with this status and code.
-			return nil, newError(http.StatusNotFound, codeUserNotFound, msgPhoneNotUnique).
-				with(map[string]any{"value": phone, "param": "phone"})
-		}
-		u, err := en.newUserLocked("", "", phone, b.Password, d, c.now)
-		if err != nil {
-			return nil, err
-		}
-		if en.settings.PhoneConfirmation && !u.phoneVerified {
-			m := c.codeSMS(en.issueCodeLocked("phone-confirm", u, phone, c.now), u)
-			captured = func() { c.captureSMS(m) }
-			return userAndSession{User: u.snapshot()}, nil
-		}
-		s := en.newSessionLocked(e.secret, u, c.r.UserAgent(), c.now)
-		return userAndSession{User: u.snapshot(), Session: s}, nil
-	})
-	if captured != nil {
-		captured()
+	en := c.env
+	var fe fieldErrors
+	fe.phone("phone", "body", phone)
+	fe.newPassword("password", "body", b.Password, en.settings)
+	d := parseUserData(&fe, b)
+	if err := fe.err(); err != nil {
+		return nil, err
 	}
-	return out, err
+	if en.userByPhoneLocked(phone) != nil {
+		// Agnost answers a duplicate phone with this status and code.
+		return nil, newError(http.StatusNotFound, codeUserNotFound, msgPhoneNotUnique).
+			with(map[string]any{"value": phone, "param": "phone"})
+	}
+	u, err := en.newUserLocked("", "", phone, b.Password, d, c.now)
+	if err != nil {
+		return nil, err
+	}
+	if en.settings.PhoneConfirmation && !u.phoneVerified {
+		c.sendSMS(c.codeSMS(en.issueCodeLocked("phone-confirm", u, phone, c.now), u))
+		return userAndSession{User: u.snapshot()}, nil
+	}
+	s := en.newSessionLocked(e.secret, u, c.r.UserAgent(), c.now)
+	return userAndSession{User: u.snapshot(), Session: s}, nil
 }
 
 type signInBody struct {
@@ -171,21 +155,19 @@ func (e *Emulator) signInWithEmail(c *call) (any, error) {
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	return locked(c.env, func() (any, error) {
-		en := c.env
-		u := en.userByEmailLocked(email)
-		switch {
-		case u == nil:
-			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
-		case u.provider != "altogic":
-			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
-		case en.settings.EmailConfirmation && !u.emailVerified:
-			return nil, newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
-		case !u.checkPassword(b.Password):
-			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
-		}
-		return c.signInLocked(u), nil
-	})
+	en := c.env
+	u := en.userByEmailLocked(email)
+	switch {
+	case u == nil:
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
+	case u.provider != "altogic":
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
+	case en.settings.EmailConfirmation && !u.emailVerified:
+		return nil, newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
+	case !u.checkPassword(b.Password):
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
+	}
+	return c.signInLocked(u), nil
 }
 
 // signInWithPhone is POST /signin-phone.
@@ -201,19 +183,17 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	return locked(c.env, func() (any, error) {
-		en := c.env
-		u := en.userByPhoneLocked(phone)
-		switch {
-		case u == nil:
-			return nil, newError(http.StatusNotFound, codeUserNotFound, msgUnknownPhoneSignIn)
-		case en.settings.PhoneConfirmation && !u.phoneVerified:
-			return nil, newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
-		case !u.checkPassword(b.Password):
-			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadPhonePassword)
-		}
-		return c.signInLocked(u), nil
-	})
+	en := c.env
+	u := en.userByPhoneLocked(phone)
+	switch {
+	case u == nil:
+		return nil, newError(http.StatusNotFound, codeUserNotFound, msgUnknownPhoneSignIn)
+	case en.settings.PhoneConfirmation && !u.phoneVerified:
+		return nil, newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
+	case !u.checkPassword(b.Password):
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadPhonePassword)
+	}
+	return c.signInLocked(u), nil
 }
 
 // signInLocked opens a session for u and answers {user, session}, written
@@ -237,22 +217,20 @@ func (e *Emulator) getAuthGrant(c *call) (any, error) {
 	if key == "" {
 		return nil, newError(http.StatusBadRequest, codeMissingAccessToken, msgMissingAccessToken)
 	}
-	return locked(c.env, func() (any, error) {
-		en := c.env
-		at, _ := en.access.get(key)
-		switch {
-		case at == nil || at.used || !c.now.Before(at.expires):
-			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
-		case !grantKinds[at.kind]:
-			return nil, newError(http.StatusUnauthorized, codeInvalidTokenType, msgInvalidTokenType)
-		}
-		at.used = true
-		u := en.users[at.userID]
-		if u == nil {
-			return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
-		}
-		return c.signInLocked(u), nil
-	})
+	en := c.env
+	at, _ := en.access.get(key)
+	switch {
+	case at == nil || at.used || !c.now.Before(at.expires):
+		return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
+	case !grantKinds[at.kind]:
+		return nil, newError(http.StatusUnauthorized, codeInvalidTokenType, msgInvalidTokenType)
+	}
+	at.used = true
+	u := en.users[at.userID]
+	if u == nil {
+		return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
+	}
+	return c.signInLocked(u), nil
 }
 
 // sessionLocked answers the session of the request's Session header (or
@@ -288,7 +266,11 @@ func (c *call) sessionLocked() (*session, *user, error) {
 
 // getUserFromDB is GET /user: the session's user, bare.
 func (e *Emulator) getUserFromDB(c *call) (any, error) {
-	return c.withSession(func(_ *session, u *user) (any, error) { return u.snapshot(), nil })
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	return u.snapshot(), nil
 }
 
 // signOut is POST /signout with {token?}: ends the caller's session, or
@@ -300,23 +282,25 @@ func (e *Emulator) signOut(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	return c.withSession(func(cur *session, _ *user) (any, error) {
-		en := c.env
-		token := strings.TrimSpace(b.Token)
-		if token == "" || token == cur.token {
-			en.sessions.remove(cur.token)
-			return emptyOK{}, nil
-		}
-		target, _ := en.sessions.get(token)
-		switch {
-		case target == nil && !validSessionJWT(e.secret, token):
-			return nil, newError(http.StatusNotFound, codeInvalidSession, msgSignOutMalformed)
-		case target == nil:
-			return emptyOK{}, nil // already signed out
-		case target.userID != cur.userID:
-			return nil, newError(http.StatusForbidden, codeInvalidSession, msgSignOutForeign)
-		}
-		en.sessions.remove(token)
+	cur, _, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	en := c.env
+	token := strings.TrimSpace(b.Token)
+	if token == "" || token == cur.token {
+		en.sessions.remove(cur.token)
 		return emptyOK{}, nil
-	})
+	}
+	target, _ := en.sessions.get(token)
+	switch {
+	case target == nil && !validSessionJWT(e.secret, token):
+		return nil, newError(http.StatusNotFound, codeInvalidSession, msgSignOutMalformed)
+	case target == nil:
+		return emptyOK{}, nil // already signed out
+	case target.userID != cur.userID:
+		return nil, newError(http.StatusForbidden, codeInvalidSession, msgSignOutForeign)
+	}
+	en.sessions.remove(token)
+	return emptyOK{}, nil
 }

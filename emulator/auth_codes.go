@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
-	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // sendCodeSMS is the shape of send-reset-code, resend-code and send-code:
@@ -18,29 +17,23 @@ func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) e
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	m, err := locked(c.env, func() (inbox.SMS, error) {
-		en := c.env
-		u := en.userByPhoneLocked(phone)
-		if u == nil {
-			return inbox.SMS{}, newError(http.StatusNotFound, codeUserNotFound, msgNoSuchPhone)
-		}
-		if err := check(en.settings, u); err != nil {
-			return inbox.SMS{}, err
-		}
-		return c.codeSMS(en.issueCodeLocked(action, u, u.phone, c.now), u), nil // the user's copy, not the query's
-	})
-	if err != nil {
+	en := c.env
+	u := en.userByPhoneLocked(phone)
+	if u == nil {
+		return nil, newError(http.StatusNotFound, codeUserNotFound, msgNoSuchPhone)
+	}
+	if err := check(en.settings, u); err != nil {
 		return nil, err
 	}
-	c.captureSMS(m)
+	c.sendSMS(c.codeSMS(en.issueCodeLocked(action, u, u.phone, c.now), u)) // the user's copy, not the query's
 	return emptyOK{}, nil
 }
 
 // redeemCode is the shape of reset-pwd-code, signin-code and verify-phone:
 // the phone and code query parameters must name an unused, unexpired code of
-// one of the actions (a space-separated list; otherwise wrongAction). Under
-// the lock, validate may reject the request before the code is looked up,
-// and apply acts once the code is used up.
+// one of the actions (a space-separated list; otherwise wrongAction).
+// validate may reject the request before the code is looked up, and apply
+// acts once the code is used up.
 func (c *call) redeemCode(actions, wrongAction string, validate func(fixtures.Settings) error, apply func(*smsCode, *user) (any, error)) (any, error) {
 	phone := c.queryPhone()
 	code := strings.TrimSpace(c.query("code"))
@@ -50,29 +43,27 @@ func (c *call) redeemCode(actions, wrongAction string, validate func(fixtures.Se
 	case code == "":
 		return nil, newError(http.StatusBadRequest, codeMissingSMSCode, msgMissingSMSCode)
 	}
-	return locked(c.env, func() (any, error) {
-		en := c.env
-		if validate != nil {
-			if err := validate(en.settings); err != nil {
-				return nil, err
-			}
+	en := c.env
+	if validate != nil {
+		if err := validate(en.settings); err != nil {
+			return nil, err
 		}
-		sc, _ := en.codes.get(codeKey(phone, code))
-		if sc == nil || sc.used || !c.now.Before(sc.expires) {
-			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidSMSCode)
-		}
-		if !strings.Contains(" "+actions+" ", " "+sc.action+" ") {
-			return nil, newError(http.StatusBadRequest, codeInvalidActionType, wrongAction)
-		}
-		sc.used = true
-		u := en.users[sc.userID]
-		if u == nil {
-			return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
-		}
-		if sc.action != "change-phone" && u.phone != phone {
-			return nil, newError(http.StatusUnauthorized, codeMismatch,
-				"The phone number of the user and the phone number associated with the token does not match.")
-		}
-		return apply(sc, u)
-	})
+	}
+	sc, _ := en.codes.get(codeKey(phone, code))
+	if sc == nil || sc.used || !c.now.Before(sc.expires) {
+		return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidSMSCode)
+	}
+	if !strings.Contains(" "+actions+" ", " "+sc.action+" ") {
+		return nil, newError(http.StatusBadRequest, codeInvalidActionType, wrongAction)
+	}
+	sc.used = true
+	u := en.users[sc.userID]
+	if u == nil {
+		return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
+	}
+	if sc.action != "change-phone" && u.phone != phone {
+		return nil, newError(http.StatusUnauthorized, codeMismatch,
+			"The phone number of the user and the phone number associated with the token does not match.")
+	}
+	return apply(sc, u)
 }

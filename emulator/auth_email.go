@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
-	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // The email side: links sent by email, and changing the address.
@@ -47,27 +46,23 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	var mail *inbox.Email
-	out, err := c.withSession(func(_ *session, u *user) (any, error) {
-		en := c.env
-		if other := en.userByEmailLocked(newEmail); other != nil {
-			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
-				with(map[string]any{"value": newEmail, "param": "newEmail"})
-		}
-		if !u.checkPassword(b.CurrentPassword) {
-			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
-		}
-		if en.settings.EmailConfirmation {
-			m := c.linkEmail(en.issueLinkLocked("change-email", u, newEmail, c.now), u)
-			mail = &m
-			return u.snapshot(), nil
-		}
-		en.setEmailLocked(u, newEmail)
-		u.emailVerified = false
-		return u.snapshot(), nil
-	})
-	if mail != nil {
-		c.captureEmail(*mail)
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	en := c.env
+	if other := en.userByEmailLocked(newEmail); other != nil {
+		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
+			with(map[string]any{"value": newEmail, "param": "newEmail"})
+	}
+	if !u.checkPassword(b.CurrentPassword) {
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+	}
+	if en.settings.EmailConfirmation {
+		c.sendEmail(c.linkEmail(en.issueLinkLocked("change-email", u, newEmail, c.now), u))
+		return u.snapshot(), nil
+	}
+	en.setEmailLocked(u, newEmail)
+	u.emailVerified = false
+	return u.snapshot(), nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
-	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // requireConfirmedEmail is the precondition of send-reset and send-magic:
@@ -33,24 +32,18 @@ func (c *call) sendLinkEmail(action string, check func(fixtures.Settings, *user)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	m, err := locked(c.env, func() (inbox.Email, error) {
-		en := c.env
-		u := en.userByEmailLocked(email)
-		if u == nil {
-			return inbox.Email{}, newError(http.StatusUnauthorized, codeInvalidCredentials, msgNoSuchEmail)
-		}
-		if u.provider != "altogic" {
-			return inbox.Email{}, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
-		}
-		if err := check(en.settings, u); err != nil {
-			return inbox.Email{}, err
-		}
-		return c.linkEmail(en.issueLinkLocked(action, u, u.email, c.now), u), nil
-	})
-	if err != nil {
+	en := c.env
+	u := en.userByEmailLocked(email)
+	if u == nil {
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgNoSuchEmail)
+	}
+	if u.provider != "altogic" {
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
+	}
+	if err := check(en.settings, u); err != nil {
 		return nil, err
 	}
-	c.captureEmail(m)
+	c.sendEmail(c.linkEmail(en.issueLinkLocked(action, u, u.email, c.now), u))
 	return emptyOK{}, nil
 }
 
@@ -91,8 +84,6 @@ var linkActions = map[string]bool{"reset-pwd": true, "email-confirm": true, "mag
 func (e *Emulator) verifyEmailLink(c *call) (any, error) {
 	key := strings.TrimSpace(c.query("key"))
 	en := c.env
-	en.mu.Lock()
-	defer en.mu.Unlock()
 	redirect := en.settings.RedirectURL
 	lt, _ := en.links.get(key)
 	if lt == nil || lt.used || !c.now.Before(lt.expires) {

@@ -40,8 +40,6 @@ func (e *Emulator) signInWithProvider(c *call) (any, error) {
 	name := strings.Clone(strings.TrimSpace(c.query("name")))
 
 	en := c.env
-	en.mu.Lock()
-	defer en.mu.Unlock()
 	redirect := en.settings.RedirectURL
 	var u *user
 	for _, candidate := range en.users {

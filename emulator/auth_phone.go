@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
-	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
 // The phone side: six-digit SMS codes, sent and redeemed.
@@ -103,28 +102,24 @@ func (e *Emulator) changePhone(c *call) (any, error) {
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	var sms *inbox.SMS
-	out, err := c.withSession(func(_ *session, u *user) (any, error) {
-		en := c.env
-		if other := en.userByPhoneLocked(newPhone); other != nil {
-			// Agnost answers a taken number with this code.
-			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgPhoneNotUnique).
-				with(map[string]any{"value": newPhone, "param": "newPhone"})
-		}
-		if !u.checkPassword(b.CurrentPassword) {
-			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
-		}
-		if en.settings.PhoneConfirmation {
-			m := c.codeSMS(en.issueCodeLocked("change-phone", u, newPhone, c.now), u)
-			sms = &m
-			return u.snapshot(), nil
-		}
-		en.setPhoneLocked(u, newPhone)
-		u.phoneVerified = false
-		return u.snapshot(), nil
-	})
-	if sms != nil {
-		c.captureSMS(*sms)
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	en := c.env
+	if other := en.userByPhoneLocked(newPhone); other != nil {
+		// Agnost answers a taken number with this code.
+		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgPhoneNotUnique).
+			with(map[string]any{"value": newPhone, "param": "newPhone"})
+	}
+	if !u.checkPassword(b.CurrentPassword) {
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+	}
+	if en.settings.PhoneConfirmation {
+		c.sendSMS(c.codeSMS(en.issueCodeLocked("change-phone", u, newPhone, c.now), u))
+		return u.snapshot(), nil
+	}
+	en.setPhoneLocked(u, newPhone)
+	u.phoneVerified = false
+	return u.snapshot(), nil
 }

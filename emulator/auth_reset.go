@@ -31,25 +31,23 @@ func (e *Emulator) resetPwdWithToken(c *call) (any, error) {
 	if err := c.decode(&body); err != nil {
 		return nil, err
 	}
-	return locked(c.env, func() (any, error) {
-		en := c.env
-		var fe fieldErrors
-		fe.newPassword("newPassword", "body", body.NewPassword, en.settings)
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
-		at, _ := en.access.get(key)
-		if at == nil || at.used || !c.now.Before(at.expires) || at.kind != "reset-pwd" {
-			return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
-		}
-		at.used = true
-		u := en.users[at.userID]
-		if u == nil {
-			return nil, newError(http.StatusUnauthorized, codeUserNotFound, msgTokenUserGone)
-		}
-		u.setPassword(body.NewPassword)
-		return emptyOK{}, nil
-	})
+	en := c.env
+	var fe fieldErrors
+	fe.newPassword("newPassword", "body", body.NewPassword, en.settings)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	at, _ := en.access.get(key)
+	if at == nil || at.used || !c.now.Before(at.expires) || at.kind != "reset-pwd" {
+		return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
+	}
+	at.used = true
+	u := en.users[at.userID]
+	if u == nil {
+		return nil, newError(http.StatusUnauthorized, codeUserNotFound, msgTokenUserGone)
+	}
+	u.setPassword(body.NewPassword)
+	return emptyOK{}, nil
 }
 
 // sendResetPwdCode is POST /send-reset-code?phone=.

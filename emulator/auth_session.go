@@ -4,49 +4,43 @@ import "net/http"
 
 // Session-bound calls: sessions, sign-out of many, password change.
 
-// withSession runs fn holding the environment's lock with the request's
-// session and user, or answers the session errors.
-func (c *call) withSession(fn func(*session, *user) (any, error)) (any, error) {
-	return locked(c.env, func() (any, error) {
-		s, u, err := c.sessionLocked()
-		if err != nil {
-			return nil, err
-		}
-		return fn(s, u)
-	})
-}
-
 // signOutAll is POST /signout-all: every session of the user ends,
 // the caller's included.
 func (e *Emulator) signOutAll(c *call) (any, error) {
-	return c.withSession(func(_ *session, u *user) (any, error) {
-		for _, s := range c.env.userSessionsLocked(u.id, c.now) {
-			c.env.sessions.remove(s.token)
-		}
-		return emptyOK{}, nil
-	})
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range c.env.userSessionsLocked(u.id, c.now) {
+		c.env.sessions.remove(s.token)
+	}
+	return emptyOK{}, nil
 }
 
 // signOutAllExceptCurrent is POST /signout-all-except: every other session
 // of the user ends.
 func (e *Emulator) signOutAllExceptCurrent(c *call) (any, error) {
-	return c.withSession(func(cur *session, u *user) (any, error) {
-		for _, s := range c.env.userSessionsLocked(u.id, c.now) {
-			if s != cur {
-				c.env.sessions.remove(s.token)
-			}
+	cur, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range c.env.userSessionsLocked(u.id, c.now) {
+		if s != cur {
+			c.env.sessions.remove(s.token)
 		}
-		return emptyOK{}, nil
-	})
+	}
+	return emptyOK{}, nil
 }
 
 // getAllSessions is GET /sessions: the user's sessions, a bare array,
 // oldest first, written under the lock (no copy of them is kept).
 func (e *Emulator) getAllSessions(c *call) (any, error) {
-	return c.withSession(func(_ *session, u *user) (any, error) {
-		list := c.env.userSessionsLocked(u.id, c.now)
-		return listAnswer(c.e.answers.newAnswer(), len(list), func(b []byte, i int) []byte { return list[i].appendJSON(b) })
-	})
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	list := c.env.userSessionsLocked(u.id, c.now)
+	return listAnswer(c.e.answers.newAnswer(), len(list), func(b []byte, i int) []byte { return list[i].appendJSON(b) })
 }
 
 // changePassword is POST /change-pwd with {newPassword, oldPassword}.
@@ -59,17 +53,19 @@ func (e *Emulator) changePassword(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	return c.withSession(func(_ *session, u *user) (any, error) {
-		var fe fieldErrors
-		fe.newPassword("newPassword", "body", b.NewPassword, c.env.settings)
-		fe.present("oldPassword", "body", b.OldPassword)
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
-		if !u.checkPassword(b.OldPassword) {
-			return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
-		}
-		u.setPassword(b.NewPassword)
-		return emptyOK{}, nil
-	})
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	var fe fieldErrors
+	fe.newPassword("newPassword", "body", b.NewPassword, c.env.settings)
+	fe.present("oldPassword", "body", b.OldPassword)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	if !u.checkPassword(b.OldPassword) {
+		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+	}
+	u.setPassword(b.NewPassword)
+	return emptyOK{}, nil
 }

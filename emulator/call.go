@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/altogic-emulator/altogic-emulator/fixtures"
 	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
@@ -28,6 +27,10 @@ type call struct {
 	// dropMessages is set by a dropMessage fault: the call succeeds but
 	// captures no email or SMS.
 	dropMessages bool
+	// out holds what the call sends, delivered after the lock.
+	out outbox
+	// prepared is what the operation's prepare step left for its handler.
+	prepared any
 	// unchanged is set by a handler that answered without changing
 	// anything (a page): its environment is then not kept for it.
 	unchanged bool
@@ -137,11 +140,4 @@ func (c *call) intParam(name string, def, min, max int) (int, error) {
 		return 0, fe.err()
 	}
 	return n, nil
-}
-
-// settings answers a copy of the environment's settings.
-func (c *call) settings() fixtures.Settings {
-	c.env.mu.Lock()
-	defer c.env.mu.Unlock()
-	return c.env.settings
 }

@@ -23,9 +23,7 @@ func (e *Emulator) health(c *call) (any, error) {
 // settings; sessions, tokens, codes and inbox emptied.
 func (e *Emulator) resetEnvironment(c *call) (any, error) {
 	c.env.clock.restore(0, false, time.Time{})
-	c.env.mu.Lock()
 	c.env.loadLocked(e.fixtures, c.env.clock.now(e.clock), true)
-	c.env.mu.Unlock()
 	c.env.inbox.Clear()
 	c.env.journal.clear()
 	return noContent{}, nil
@@ -34,30 +32,28 @@ func (e *Emulator) resetEnvironment(c *call) (any, error) {
 // listUsers is GET /_emulator/users: written under the lock, oldest
 // first (no copy of the users is kept).
 func (e *Emulator) listUsers(c *call) (any, error) {
-	return locked(c.env, func() (any, error) {
-		users := make([]*user, 0, len(c.env.users))
-		for _, u := range c.env.users {
-			users = append(users, u)
+	users := make([]*user, 0, len(c.env.users))
+	for _, u := range c.env.users {
+		users = append(users, u)
+	}
+	sort.Slice(users, func(i, j int) bool {
+		if !users[i].signUpAt.Equal(users[j].signUpAt) {
+			return users[i].signUpAt.Before(users[j].signUpAt)
 		}
-		sort.Slice(users, func(i, j int) bool {
-			if !users[i].signUpAt.Equal(users[j].signUpAt) {
-				return users[i].signUpAt.Before(users[j].signUpAt)
-			}
-			return users[i].id < users[j].id
-		})
-		w := c.e.answers.newAnswer()
-		if !w.add([]byte(`{"users":`)) {
-			return nil, errAnswersBusy()
-		}
-		if _, err := listAnswer(w, len(users), func(b []byte, i int) []byte { return users[i].appendJSON(b) }); err != nil {
-			return nil, err
-		}
-		if !w.add([]byte("}")) {
-			w.release()
-			return nil, errAnswersBusy()
-		}
-		return w, nil
+		return users[i].id < users[j].id
 	})
+	w := c.e.answers.newAnswer()
+	if !w.add([]byte(`{"users":`)) {
+		return nil, errAnswersBusy()
+	}
+	if _, err := listAnswer(w, len(users), func(b []byte, i int) []byte { return users[i].appendJSON(b) }); err != nil {
+		return nil, err
+	}
+	if !w.add([]byte("}")) {
+		w.release()
+		return nil, errAnswersBusy()
+	}
+	return w, nil
 }
 
 // createUser adds a user as a fixture would: {email?, phone?, password,
@@ -116,29 +112,27 @@ func (e *Emulator) createUser(c *call) (any, error) {
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	return locked(c.env, func() (any, error) {
-		en := c.env
-		switch {
-		case fu.Email != "" && en.userByEmailLocked(fu.Email) != nil:
-			return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
-				with(map[string]any{"value": fu.Email, "param": "email"})
-		case fu.Phone != "" && en.userByPhoneLocked(fu.Phone) != nil:
-			return nil, newError(http.StatusBadRequest, codePhoneNotUnique, msgPhoneNotUnique).
-				with(map[string]any{"value": fu.Phone, "param": "phone"})
-		case fu.ID != "" && en.users[fu.ID] != nil:
-			return nil, newError(http.StatusBadRequest, codeValidation, "A user with the provided _id already exists.").
-				with(map[string]any{"value": fu.ID, "param": "_id"})
-		}
-		u, err := en.newUserLocked(fu.ID, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), c.now)
-		if err != nil {
-			return nil, err
-		}
-		return created{u.snapshot()}, nil
-	})
+	en := c.env
+	switch {
+	case fu.Email != "" && en.userByEmailLocked(fu.Email) != nil:
+		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
+			with(map[string]any{"value": fu.Email, "param": "email"})
+	case fu.Phone != "" && en.userByPhoneLocked(fu.Phone) != nil:
+		return nil, newError(http.StatusBadRequest, codePhoneNotUnique, msgPhoneNotUnique).
+			with(map[string]any{"value": fu.Phone, "param": "phone"})
+	case fu.ID != "" && en.users[fu.ID] != nil:
+		return nil, newError(http.StatusBadRequest, codeValidation, "A user with the provided _id already exists.").
+			with(map[string]any{"value": fu.ID, "param": "_id"})
+	}
+	u, err := en.newUserLocked(fu.ID, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), c.now)
+	if err != nil {
+		return nil, err
+	}
+	return created{u.snapshot()}, nil
 }
 
 func (e *Emulator) getConfig(c *call) (any, error) {
-	return locked(c.env, func() (any, error) { return c.env.settings, nil })
+	return c.env.settings, nil
 }
 
 // patchConfig changes some settings of the environment until its next reset.
@@ -149,14 +143,12 @@ func (e *Emulator) patchConfig(c *call) (any, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, newError(http.StatusBadRequest, codeValidation, "The settings are not valid: "+err.Error())
 	}
-	return locked(c.env, func() (any, error) {
-		s, err := p.Apply(c.env.settings)
-		if err != nil {
-			return nil, newError(http.StatusBadRequest, codeInvalidConfig, "The settings are not valid: "+err.Error())
-		}
-		c.env.settings = s
-		return s, nil
-	})
+	s, err := p.Apply(c.env.settings)
+	if err != nil {
+		return nil, newError(http.StatusBadRequest, codeInvalidConfig, "The settings are not valid: "+err.Error())
+	}
+	c.env.settings = s
+	return s, nil
 }
 
 func (e *Emulator) getOpenAPI(c *call) (any, error) {

@@ -87,35 +87,29 @@ func (e *Emulator) addFault(c *call) (any, error) {
 		}
 	}
 	f.ID = uuid.NewString()
-	return locked(c.env, func() (any, error) {
-		if len(c.env.faults) >= maxFaults {
-			return nil, newError(http.StatusTooManyRequests, codeTooManyFaults,
-				fmt.Sprintf("An environment holds at most %d pending faults: DELETE /_emulator/faults clears them.", maxFaults))
-		}
-		if !c.env.acct.Take(f.size()) {
-			return nil, errStateFull(c.env.acct.budget.limit)
-		}
-		c.env.faults = append(c.env.faults, &f)
-		return created{f}, nil
-	})
+	if len(c.env.faults) >= maxFaults {
+		return nil, newError(http.StatusTooManyRequests, codeTooManyFaults,
+			fmt.Sprintf("An environment holds at most %d pending faults: DELETE /_emulator/faults clears them.", maxFaults))
+	}
+	if !c.env.acct.Take(f.size()) {
+		return nil, errStateFull(c.env.acct.budget.limit)
+	}
+	c.env.faults = append(c.env.faults, &f)
+	return created{f}, nil
 }
 
 // listFaults is GET /_emulator/faults.
 func (e *Emulator) listFaults(c *call) (any, error) {
-	return locked(c.env, func() (any, error) {
-		out := make([]fault, len(c.env.faults))
-		for i, f := range c.env.faults {
-			out[i] = *f
-		}
-		return map[string]any{"faults": out}, nil
-	})
+	out := make([]fault, len(c.env.faults))
+	for i, f := range c.env.faults {
+		out[i] = *f
+	}
+	return map[string]any{"faults": out}, nil
 }
 
 // clearFaults is DELETE /_emulator/faults.
 func (e *Emulator) clearFaults(c *call) (any, error) {
-	c.env.mu.Lock()
 	c.env.clearFaultsLocked()
-	c.env.mu.Unlock()
 	return noContent{}, nil
 }
 

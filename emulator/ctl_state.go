@@ -24,17 +24,11 @@ func (e *Emulator) exportTurn(ctx context.Context, en *env) (func(), error) {
 	}
 }
 
-// exportState is GET /_emulator/state.
+// exportState is GET /_emulator/state. The pipeline holds the
+// environment's export turn until the answer is written.
 func (e *Emulator) exportState(c *call) (any, error) {
-	done, err := e.exportTurn(c.r.Context(), c.env)
-	if err != nil {
-		return nil, err
-	}
-	c.env.mu.Lock()
 	st := c.env.exportLocked()
-	c.env.mu.Unlock()
 	return stream(func(w http.ResponseWriter) int {
-		defer done()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		bw := bufio.NewWriter(deadlineWriter{w, http.NewResponseController(w)})
@@ -94,8 +88,9 @@ func writeJSONValue(w *bufio.Writer, v any) {
 	w.Write(data)
 }
 
-// importState is PUT /_emulator/state.
-func (e *Emulator) importState(c *call) (any, error) {
+// checkImportBody is importState's prepare step: the state is decoded and
+// checked whole before the environment's lock is taken.
+func (e *Emulator) checkImportBody(c *call) (any, error) {
 	var st EnvState
 	dec := json.NewDecoder(bytes.NewReader(c.body))
 	dec.DisallowUnknownFields() // as --import reads it
@@ -106,8 +101,14 @@ func (e *Emulator) importState(c *call) (any, error) {
 	if err != nil {
 		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
 	}
-	c.env.mu.Lock()
-	defer c.env.mu.Unlock()
+	c.prepared = im
+	return nil, nil
+}
+
+// importState is PUT /_emulator/state: the state checkImportBody prepared
+// replaces the environment's, if it fits the budget.
+func (e *Emulator) importState(c *call) (any, error) {
+	im := c.prepared.(*importedState)
 	if err := e.roomFor([]*env{c.env}, []*importedState{im}); err != nil {
 		return nil, err
 	}

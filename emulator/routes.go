@@ -10,7 +10,8 @@ type operation struct {
 	// api marks Altogic API operations, which need an X-Client-Key.
 	api bool
 	// gate names the setting that must be on: "email" (emailAuth) or
-	// "phone" (phoneAuth); off, the call answers not_allowed.
+	// "phone" (phoneAuth); off, the call answers not_allowed. Only locked
+	// operations have one.
 	gate string
 	// control marks the emulator's own control API: never faulted, never
 	// in the request journal.
@@ -18,16 +19,34 @@ type operation struct {
 	// global marks control operations that use no environment's state, so
 	// that they never create one (and work when the limit is reached).
 	global bool
+	// locked runs the handler holding the environment's lock (env.mu),
+	// taken and released by the pipeline. Operations that use only the
+	// inbox, the journal or the clock, which have their own locks, run
+	// without it: among them the ones that wait or stream.
+	locked bool
+	// prepare, when set, runs before the lock is taken, for work on the
+	// request alone that is too long to hold the environment for (checking
+	// an imported state). It leaves its result in c.prepared.
+	prepare handlerFunc
+	// turn makes the call wait for the environment's export turn before
+	// the lock, and keep it until its answer is written: exports take turns.
+	turn bool
 }
 
 // routes is the route table: one line per operationId of openapi.yaml.
 func (e *Emulator) routes() map[string]operation {
-	api := func(h handlerFunc) operation { return operation{handler: h, api: true} }
-	email := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "email"} }
-	phone := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "phone"} }
-	link := func(h handlerFunc) operation { return operation{handler: h} }
-	ctl := func(h handlerFunc) operation { return operation{handler: h, control: true} }
+	api := func(h handlerFunc) operation { return operation{handler: h, api: true, locked: true} }
+	email := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "email", locked: true} }
+	phone := func(h handlerFunc) operation { return operation{handler: h, api: true, gate: "phone", locked: true} }
+	link := func(h handlerFunc) operation { return operation{handler: h, locked: true} }
+	ctl := func(h handlerFunc) operation { return operation{handler: h, control: true, locked: true} }
+	// own: the inbox, the journal or the clock only, under their own locks.
+	own := func(h handlerFunc) operation { return operation{handler: h, control: true} }
 	global := func(h handlerFunc) operation { return operation{handler: h, control: true, global: true} }
+	importState := ctl(e.importState)
+	importState.prepare = e.checkImportBody
+	exportState := ctl(e.exportState)
+	exportState.turn = true
 	return map[string]operation{
 		// The four password-reset flows.
 		"sendResetPwdEmail": email(e.sendResetPwdEmail),
@@ -64,33 +83,33 @@ func (e *Emulator) routes() map[string]operation {
 		"getConfig":         ctl(e.getConfig),
 		"patchConfig":       ctl(e.patchConfig),
 		"getOpenAPI":        global(e.getOpenAPI),
-		"listEmails":        ctl(e.listEmails),
-		"latestEmail":       ctl(e.latestEmail),
-		"getEmail":          ctl(e.getEmail),
-		"listSMS":           ctl(e.listSMS),
-		"latestSMS":         ctl(e.latestSMS),
-		"getSMS":            ctl(e.getSMS),
-		"clearInbox":        ctl(e.clearInbox),
-		"getClock":          ctl(e.getClock),
-		"changeClock":       ctl(e.changeClock),
+		"listEmails":        own(e.listEmails),
+		"latestEmail":       own(e.latestEmail),
+		"getEmail":          own(e.getEmail),
+		"listSMS":           own(e.listSMS),
+		"latestSMS":         own(e.latestSMS),
+		"getSMS":            own(e.getSMS),
+		"clearInbox":        own(e.clearInbox),
+		"getClock":          own(e.getClock),
+		"changeClock":       own(e.changeClock),
 		"addFault":          ctl(e.addFault),
 		"listFaults":        ctl(e.listFaults),
 		"clearFaults":       ctl(e.clearFaults),
-		"listRequests":      ctl(e.listRequests),
+		"listRequests":      own(e.listRequests),
 		"getCoverage":       global(e.getCoverage),
-		"exportState":       ctl(e.exportState),
-		"importState":       ctl(e.importState),
+		"exportState":       exportState,
+		"importState":       importState,
 		"inboxRedirect":     global(e.inboxRedirect),
 		"inboxPage":         global(e.inboxPageHandler),
 		"listEnvironments":  global(e.listEnvironments),
 		"deleteEnvironment": global(e.deleteEnvironment),
-		"inboxEvents":       ctl(e.inboxEvents),
+		"inboxEvents":       own(e.inboxEvents),
 		// MailHog's API.
-		"mailhogMessages":  ctl(e.mailhogMessages),
-		"mailhogSearch":    ctl(e.mailhogSearch),
-		"mailhogListV1":    ctl(e.mailhogListV1),
-		"mailhogDeleteAll": ctl(e.mailhogDeleteAll),
-		"mailhogGet":       ctl(e.mailhogGet),
-		"mailhogDelete":    ctl(e.mailhogDelete),
+		"mailhogMessages":  own(e.mailhogMessages),
+		"mailhogSearch":    own(e.mailhogSearch),
+		"mailhogListV1":    own(e.mailhogListV1),
+		"mailhogDeleteAll": own(e.mailhogDeleteAll),
+		"mailhogGet":       own(e.mailhogGet),
+		"mailhogDelete":    own(e.mailhogDelete),
 	}
 }

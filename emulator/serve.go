@@ -33,6 +33,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	x := exchange{rc: http.NewResponseController(w)}
 	defer e.releaseBodies(&x)
+	defer func() {
+		if x.endTurn != nil {
+			x.endTurn()
+		}
+	}()
 	// A body must arrive in time even when it is never read: net/http
 	// reads what is left of it before answering.
 	if x.body = r.Body != nil && r.Body != http.NoBody; x.body {
@@ -89,6 +94,9 @@ type exchange struct {
 	unchanged bool
 	// rc sets the deadlines of the request's connection.
 	rc *http.ResponseController
+	// endTurn gives back the environment's export turn, once the answer
+	// is written.
+	endTurn func()
 }
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
@@ -158,12 +166,56 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 			return nil, err
 		}
 	}
+	if op.prepare != nil {
+		if _, err := op.prepare(c); err != nil {
+			return nil, err
+		}
+	}
+	if op.turn {
+		done, err := e.exportTurn(c.r.Context(), en)
+		if err != nil {
+			return nil, err
+		}
+		x.endTurn = done
+	}
+	if !op.locked {
+		return op.handler(c)
+	}
+	reply, err := e.runLocked(op, c)
+	x.unchanged = c.unchanged
+	return reply, err
+}
+
+// runLocked runs the handler holding the environment's lock, then delivers
+// what the call sends.
+func (e *Emulator) runLocked(op operation, c *call) (any, error) {
+	reply, err := e.commit(op, c)
+	if c.out.pending() {
+		e.deliver(c)
+	}
+	return reply, err
+}
+
+// commit runs the handler holding the environment's lock. When the call has
+// messages to send, it takes the environment's sending lock before it
+// releases the state lock, and deliver releases it: messages are delivered
+// in the order their calls committed, without the state lock.
+func (e *Emulator) commit(op operation, c *call) (any, error) {
+	en := c.env
+	en.mu.Lock()
+	defer en.mu.Unlock()
 	if err := c.checkGate(op.gate); err != nil {
 		return nil, err
 	}
 	reply, err := op.handler(c)
-	x.unchanged = c.unchanged
-	return reply, err
+	if err != nil {
+		c.out = outbox{} // a failed call sends nothing
+		return nil, err
+	}
+	if c.out.pending() {
+		en.sending.Lock()
+	}
+	return reply, nil
 }
 
 // controlOperation names the control operation of a path where access

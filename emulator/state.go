@@ -17,9 +17,15 @@ import (
 	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
 
-// env is the isolated state of one environment id. Its methods ending in
-// Locked expect the caller to hold mu; nothing under mu calls out of the
-// environment except into its inbox, which has its own lock.
+// env is the isolated state of one environment id.
+//
+// Locks. mu guards the state (settings, users, tokens, sessions, faults):
+// the pipeline takes it around the handlers of locked operations, and the
+// methods ending in Locked expect it held. The inbox, the journal and the
+// clock have their own locks, and never call out while holding them; they
+// may be taken while mu is held, never the other way round. sending orders
+// the delivery of messages: taken holding mu, released after delivery,
+// which takes the inbox's lock but never mu. The budget account is atomic.
 type env struct {
 	id      string
 	inbox   *inbox.Store
@@ -30,6 +36,7 @@ type env struct {
 	acct *account
 
 	mu       sync.Mutex
+	sending  sync.Mutex
 	settings fixtures.Settings
 	users    map[string]*user // by _id
 	byEmail  map[string]string
@@ -285,13 +292,6 @@ func (en *env) userSessionsLocked(userID string, now time.Time) []*session {
 	})
 	sortSessions(out)
 	return out
-}
-
-// locked runs fn holding the environment's lock.
-func locked[T any](en *env, fn func() (T, error)) (T, error) {
-	en.mu.Lock()
-	defer en.mu.Unlock()
-	return fn()
 }
 
 // newUser answers a new user (not stored).
