@@ -181,9 +181,7 @@ func (e *Emulator) checkControlAccess(r *http.Request, operation string) error {
 func (e *Emulator) checkOwner(r *http.Request, anyHost bool) error {
 	if !anyHost && !e.access.hostAllowed(r.Host) {
 		name := truncate(hostName(r.Host), 100)
-		return newError(http.StatusForbidden, codeForbiddenHost, fmt.Sprintf(
-			"The control plane does not answer the host name '%s': it is not a loopback name, an IP address or the --public-url host, and a DNS rebinding attack would use such a name. If you reach the emulator under that name, start it with --allowed-host %s.",
-			name, name))
+		return errForbiddenHost(name)
 	}
 	return e.checkOrigin(r)
 }
@@ -201,13 +199,11 @@ func (e *Emulator) checkOrigin(r *http.Request) error {
 			return nil
 		}
 		o := truncate(origin, 100)
-		return newError(http.StatusForbidden, codeForbiddenOrigin, fmt.Sprintf(
-			"The control plane does not answer pages of the origin '%s': only the emulator's own origin and loopback origins may use it. If that page is yours, start the emulator with --cors-origin %s.", o, o))
+		return errForbiddenOrigin(o)
 	}
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" &&
 		!(r.Header.Get("Sec-Fetch-Mode") == "navigate" && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
-		return newError(http.StatusForbidden, codeForbiddenOrigin,
-			"The control plane does not answer cross-site requests from browsers (Sec-Fetch-Site: cross-site). If the page is yours, start the emulator with --cors-origin set to its origin.")
+		return errCrossSite
 	}
 	return nil
 }
@@ -267,15 +263,15 @@ func (e *Emulator) checkAdminToken(r *http.Request) error {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, rest, _ := strings.Cut(h, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
-			return newError(http.StatusUnauthorized, codeInvalidAdminToken, "The control API takes the admin token as 'Authorization: Bearer <token>'.")
+			return errAdminTokenScheme
 		}
 		token = strings.TrimSpace(rest)
 	}
 	if token == "" {
-		return newError(http.StatusUnauthorized, codeAdminTokenRequired, "The control API needs the admin token (--admin-token): send 'Authorization: Bearer <token>'.")
+		return errAdminTokenRequired
 	}
 	if !constantTimeEqual(token, e.adminToken) {
-		return newError(http.StatusUnauthorized, codeInvalidAdminToken, "The admin token is not valid.")
+		return errInvalidAdminToken
 	}
 	return nil
 }
@@ -283,7 +279,7 @@ func (e *Emulator) checkAdminToken(r *http.Request) error {
 func (e *Emulator) checkClientKey(r *http.Request) error {
 	key := strings.TrimSpace(r.Header.Get("X-Client-Key"))
 	if key == "" {
-		return newError(http.StatusUnauthorized, codeMissingClientKey, msgMissingClientKey)
+		return errMissingClientKey
 	}
 	if len(e.fixtures.ClientKeys) == 0 {
 		return nil
@@ -293,7 +289,7 @@ func (e *Emulator) checkClientKey(r *http.Request) error {
 			return nil
 		}
 	}
-	return newError(http.StatusUnauthorized, codeInvalidClientKey, msgInvalidClientKey)
+	return errInvalidClientKey
 }
 
 // checkGate answers not_allowed when the operation's kind of
@@ -306,9 +302,9 @@ func (c *call) checkGate(gate string) error {
 	s := &c.env.settings
 	switch {
 	case gate == "email" && !s.EmailAuth:
-		return newError(http.StatusUnauthorized, codeNotAllowed, msgEmailAuthOff)
+		return errEmailAuthOff
 	case gate == "phone" && !s.PhoneAuth:
-		return newError(http.StatusUnauthorized, codeNotAllowed, msgPhoneAuthOff)
+		return errPhoneAuthOff
 	}
 	return nil
 }

@@ -3,8 +3,6 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"strings"
 )
 
@@ -88,8 +86,7 @@ func (e *Emulator) signUpWithEmail(c *call) (any, error) {
 		return nil, err
 	}
 	if en.userByEmailLocked(email) != nil {
-		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
-			with(map[string]any{"value": email, "param": "email"})
+		return nil, errEmailNotUnique.withValue("email", email)
 	}
 	u, err := en.newUserLocked("", email, "", b.Password, d, c.now)
 	if err != nil {
@@ -120,8 +117,7 @@ func (e *Emulator) signUpWithPhone(c *call) (any, error) {
 	}
 	if en.userByPhoneLocked(phone) != nil {
 		// Agnost answers a duplicate phone with this status and code.
-		return nil, newError(http.StatusNotFound, codeUserNotFound, msgPhoneNotUnique).
-			with(map[string]any{"value": phone, "param": "phone"})
+		return nil, errPhoneSignUpTaken.withValue("phone", phone)
 	}
 	u, err := en.newUserLocked("", "", phone, b.Password, d, c.now)
 	if err != nil {
@@ -159,13 +155,13 @@ func (e *Emulator) signInWithEmail(c *call) (any, error) {
 	u := en.userByEmailLocked(email)
 	switch {
 	case u == nil:
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
+		return nil, errBadEmailCredentials
 	case u.provider != "altogic":
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
+		return nil, errProviderPasswordLogin(u.provider)
 	case en.settings.EmailConfirmation && !u.emailVerified:
-		return nil, newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
+		return nil, errEmailNotVerified
 	case !u.checkPassword(b.Password):
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadEmailCredentials)
+		return nil, errBadEmailCredentials
 	}
 	return c.signInLocked(u), nil
 }
@@ -187,11 +183,11 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 	u := en.userByPhoneLocked(phone)
 	switch {
 	case u == nil:
-		return nil, newError(http.StatusNotFound, codeUserNotFound, msgUnknownPhoneSignIn)
+		return nil, errUnknownPhoneSignIn
 	case en.settings.PhoneConfirmation && !u.phoneVerified:
-		return nil, newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
+		return nil, errPhoneNotVerified
 	case !u.checkPassword(b.Password):
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgBadPhonePassword)
+		return nil, errBadPhonePassword
 	}
 	return c.signInLocked(u), nil
 }
@@ -215,20 +211,20 @@ var grantKinds = map[string]bool{"email-signin": true, "magic-link": true, "oaut
 func (e *Emulator) getAuthGrant(c *call) (any, error) {
 	key := strings.TrimSpace(c.query("key"))
 	if key == "" {
-		return nil, newError(http.StatusBadRequest, codeMissingAccessToken, msgMissingAccessToken)
+		return nil, errMissingAccessToken
 	}
 	en := c.env
 	at, _ := en.access.get(key)
 	switch {
 	case at == nil || at.used || !c.now.Before(at.expires):
-		return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
+		return nil, errInvalidAccessToken
 	case !grantKinds[at.kind]:
-		return nil, newError(http.StatusUnauthorized, codeInvalidTokenType, msgInvalidTokenType)
+		return nil, errInvalidTokenType
 	}
 	at.used = true
 	u := en.users[at.userID]
 	if u == nil {
-		return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
+		return nil, errTokenUserGone
 	}
 	return c.signInLocked(u), nil
 }
@@ -244,22 +240,22 @@ func (c *call) sessionLocked() (*session, *user, error) {
 		}
 	}
 	if token == "" {
-		return nil, nil, newError(http.StatusUnauthorized, codeMissingSession, msgMissingSession)
+		return nil, nil, errMissingSession
 	}
 	s, _ := c.env.sessions.get(token)
 	if s == nil {
 		if validSessionJWT(c.e.secret, token) {
-			return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgSessionGone)
+			return nil, nil, errSessionGone
 		}
-		return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgBadSessionJWT)
+		return nil, nil, errBadSessionJWT
 	}
 	if s.expiredAt(c.now) {
 		c.env.sessions.remove(s.token)
-		return nil, nil, newError(http.StatusUnauthorized, codeInvalidSession, msgSessionGone)
+		return nil, nil, errSessionGone
 	}
 	u := c.env.users[s.userID]
 	if u == nil {
-		return nil, nil, newError(http.StatusNotFound, codeUserNotFound, msgSessionUserGone)
+		return nil, nil, errSessionUserGone
 	}
 	return s, u, nil
 }
@@ -295,11 +291,11 @@ func (e *Emulator) signOut(c *call) (any, error) {
 	target, _ := en.sessions.get(token)
 	switch {
 	case target == nil && !validSessionJWT(e.secret, token):
-		return nil, newError(http.StatusNotFound, codeInvalidSession, msgSignOutMalformed)
+		return nil, errSignOutMalformed
 	case target == nil:
 		return emptyOK{}, nil // already signed out
 	case target.userID != cur.userID:
-		return nil, newError(http.StatusForbidden, codeInvalidSession, msgSignOutForeign)
+		return nil, errSignOutForeign
 	}
 	en.sessions.remove(token)
 	return emptyOK{}, nil

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -20,7 +19,7 @@ func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) e
 	en := c.env
 	u := en.userByPhoneLocked(phone)
 	if u == nil {
-		return nil, newError(http.StatusNotFound, codeUserNotFound, msgNoSuchPhone)
+		return nil, errNoSuchPhone
 	}
 	if err := check(en.settings, u); err != nil {
 		return nil, err
@@ -34,14 +33,14 @@ func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) e
 // one of the actions (a space-separated list; otherwise wrongAction).
 // validate may reject the request before the code is looked up, and apply
 // acts once the code is used up.
-func (c *call) redeemCode(actions, wrongAction string, validate func(fixtures.Settings) error, apply func(*smsCode, *user) (any, error)) (any, error) {
+func (c *call) redeemCode(actions string, wrongAction *apiError, validate func(fixtures.Settings) error, apply func(*smsCode, *user) (any, error)) (any, error) {
 	phone := c.queryPhone()
 	code := strings.TrimSpace(c.query("code"))
 	switch {
 	case phone == "":
-		return nil, newError(http.StatusBadRequest, codeMissingPhone, msgMissingPhone)
+		return nil, errMissingPhone
 	case code == "":
-		return nil, newError(http.StatusBadRequest, codeMissingSMSCode, msgMissingSMSCode)
+		return nil, errMissingSMSCode
 	}
 	en := c.env
 	if validate != nil {
@@ -51,19 +50,18 @@ func (c *call) redeemCode(actions, wrongAction string, validate func(fixtures.Se
 	}
 	sc, _ := en.codes.get(codeKey(phone, code))
 	if sc == nil || sc.used || !c.now.Before(sc.expires) {
-		return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidSMSCode)
+		return nil, errInvalidSMSCode
 	}
 	if !strings.Contains(" "+actions+" ", " "+sc.action+" ") {
-		return nil, newError(http.StatusBadRequest, codeInvalidActionType, wrongAction)
+		return nil, wrongAction
 	}
 	sc.used = true
 	u := en.users[sc.userID]
 	if u == nil {
-		return nil, newError(http.StatusNotFound, codeUserNotFound, msgTokenUserGone)
+		return nil, errTokenUserGone
 	}
 	if sc.action != "change-phone" && u.phone != phone {
-		return nil, newError(http.StatusUnauthorized, codeMismatch,
-			"The phone number of the user and the phone number associated with the token does not match.")
+		return nil, errPhoneMismatch
 	}
 	return apply(sc, u)
 }

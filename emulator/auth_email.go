@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"net/http"
-
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 )
 
@@ -19,9 +17,9 @@ func (e *Emulator) resendVerificationEmail(c *call) (any, error) {
 	return c.sendLinkEmail("email-confirm", func(s fixtures.Settings, u *user) error {
 		switch {
 		case u.emailVerified:
-			return newError(http.StatusUnauthorized, codeEmailAlreadyVerified, msgEmailAlreadyVerified)
+			return errEmailAlreadyVerified
 		case !s.EmailConfirmation:
-			return newError(http.StatusUnauthorized, codeEmailVerifyDisabled, msgEmailVerifyDisabled)
+			return errEmailVerifyDisabled
 		}
 		return nil
 	})
@@ -52,11 +50,10 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 	}
 	en := c.env
 	if other := en.userByEmailLocked(newEmail); other != nil {
-		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
-			with(map[string]any{"value": newEmail, "param": "newEmail"})
+		return nil, errEmailNotUnique.withValue("newEmail", newEmail)
 	}
 	if !u.checkPassword(b.CurrentPassword) {
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+		return nil, errWrongCurrentPassword
 	}
 	if en.settings.EmailConfirmation {
 		c.sendEmail(c.linkEmail(en.issueLinkLocked("change-email", u, newEmail, c.now), u))

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,9 +14,9 @@ import (
 func requireConfirmedEmail(s fixtures.Settings, u *user) error {
 	switch {
 	case !s.EmailConfirmation:
-		return newError(http.StatusUnauthorized, codeEmailVerifyDisabled, msgEmailVerifyDisabled)
+		return errEmailVerifyDisabled
 	case !u.emailVerified:
-		return newError(http.StatusUnauthorized, codeEmailNotVerified, msgEmailNotVerified)
+		return errEmailNotVerified
 	}
 	return nil
 }
@@ -35,10 +34,10 @@ func (c *call) sendLinkEmail(action string, check func(fixtures.Settings, *user)
 	en := c.env
 	u := en.userByEmailLocked(email)
 	if u == nil {
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgNoSuchEmail)
+		return nil, errNoSuchEmail
 	}
 	if u.provider != "altogic" {
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(msgProviderPasswordLogin, u.provider))
+		return nil, errProviderPasswordLogin(u.provider)
 	}
 	if err := check(en.settings, u); err != nil {
 		return nil, err
@@ -57,7 +56,7 @@ func (en *env) applyLinkLocked(lt *linkToken, u *user) (kind string, status int,
 	switch lt.action {
 	case "email-confirm":
 		if u.emailVerified {
-			return "", http.StatusUnauthorized, "The email of the user has already been verified."
+			return "", http.StatusUnauthorized, msgLinkAlreadyVerified
 		}
 		u.emailVerified = true
 		return "email-signin", 0, ""
@@ -70,7 +69,7 @@ func (en *env) applyLinkLocked(lt *linkToken, u *user) (kind string, status int,
 		return "", 0, ""
 	default: // reset-pwd, magic-link
 		if !u.emailVerified {
-			return "", http.StatusUnauthorized, "The email of the user has not been verified yet."
+			return "", http.StatusUnauthorized, msgLinkNotVerified
 		}
 		return lt.action, 0, ""
 	}
@@ -99,7 +98,7 @@ func (e *Emulator) verifyEmailLink(c *call) (any, error) {
 	lt.used = true
 	u := en.users[lt.userID]
 	if u == nil {
-		return failRedirect(redirect, http.StatusNotFound, lt.action, "The user associated with the token does not exist."), nil
+		return failRedirect(redirect, http.StatusNotFound, lt.action, msgLinkUserGone), nil
 	}
 	kind, status, failure := en.applyLinkLocked(lt, u)
 	if failure != "" {

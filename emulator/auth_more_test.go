@@ -19,16 +19,16 @@ func TestMagicLink(t *testing.T) {
 		t.Fatalf("grant %+v", grant)
 	}
 
-	h.api("POST", "/send-magic?email=unverified@example.com", "", nil).wantError(t, 401, "email_not_verified", msgEmailNotVerified)
-	h.api("POST", "/send-magic?email=nobody@example.com", "", nil).wantError(t, 401, "invalid_credentials", msgNoSuchEmail)
+	h.api("POST", "/send-magic?email=unverified@example.com", "", nil).wantError(t, 401, "email_not_verified", "The email address has not been verified yet.")
+	h.api("POST", "/send-magic?email=nobody@example.com", "", nil).wantError(t, 401, "invalid_credentials", "Invalid credentials. No such account found with the provided email.")
 
 	// A reset-pwd access token is not a grant.
 	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
 	reset := h.follow(h.latestEmail("", verified, "reset-pwd").Link).Query().Get("access_token")
-	h.api("GET", "/grant?key="+reset, "", nil).wantError(t, 401, "invalid_token_type", msgInvalidTokenType)
+	h.api("GET", "/grant?key="+reset, "", nil).wantError(t, 401, "invalid_token_type", "Not a valid token type to get user authentication grants.")
 
 	h.patchConfig("", map[string]any{"emailConfirmation": false})
-	h.api("POST", "/send-magic?email="+verified, "", nil).wantError(t, 401, "email_verification_disabled", msgEmailVerifyDisabled)
+	h.api("POST", "/send-magic?email="+verified, "", nil).wantError(t, 401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings.")
 }
 
 func TestResendVerificationEmail(t *testing.T) {
@@ -38,14 +38,14 @@ func TestResendVerificationEmail(t *testing.T) {
 	if m.Subject != "Confirm your email" {
 		t.Fatalf("subject %q", m.Subject)
 	}
-	h.api("POST", "/resend?email="+verified, "", nil).wantError(t, 401, "email_already_verified", msgEmailAlreadyVerified)
-	h.api("POST", "/resend?email=nobody@example.com", "", nil).wantError(t, 401, "invalid_credentials", msgNoSuchEmail)
+	h.api("POST", "/resend?email="+verified, "", nil).wantError(t, 401, "email_already_verified", "The email address has already been verified.")
+	h.api("POST", "/resend?email=nobody@example.com", "", nil).wantError(t, 401, "invalid_credentials", "Invalid credentials. No such account found with the provided email.")
 	h.follow(m.Link)
 	h.signInEmail("unverified@example.com", "Passw0rd!")
 
 	h.patchConfig("", map[string]any{"emailConfirmation": false})
 	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "late@example.com", "password": "Passw0rd!"}).wantStatus(t, 201)
-	h.api("POST", "/resend?email=late@example.com", "", nil).wantError(t, 401, "email_verification_disabled", msgEmailVerifyDisabled)
+	h.api("POST", "/resend?email=late@example.com", "", nil).wantError(t, 401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings.")
 }
 
 func TestPhoneSignUpVerification(t *testing.T) {
@@ -58,7 +58,7 @@ func TestPhoneSignUpVerification(t *testing.T) {
 		t.Fatalf("sign-up %+v", out)
 	}
 	h.api("POST", "/signin-phone", "", map[string]string{"phone": phone, "password": "Passw0rd!"}).
-		wantError(t, 401, "phone_not_verified", msgPhoneNotVerified)
+		wantError(t, 401, "phone_not_verified", "The phone number has not been verified yet.")
 
 	first := h.latestSMS("", phone, "phone-confirm").Code
 	h.api("POST", "/resend-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
@@ -73,17 +73,17 @@ func TestPhoneSignUpVerification(t *testing.T) {
 	if out.Session == nil || out.User["phoneVerified"] != true {
 		t.Fatalf("verify-phone %+v", out)
 	}
-	verify(second).wantError(t, 403, "invalid_access_token", msgInvalidSMSCode)
-	verify(first).wantError(t, 400, "phone_already_verified", msgPhoneAlreadyVerified)
-	h.api("POST", "/resend-code?phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "phone_already_verified", msgPhoneAlreadyVerified)
+	verify(second).wantError(t, 403, "invalid_access_token", "Invalid or expired SMS code")
+	verify(first).wantError(t, 400, "phone_already_verified", "The phone number of the user has already been verified.")
+	h.api("POST", "/resend-code?phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "phone_already_verified", "The phone number of the user has already been verified.")
 	h.api("POST", "/verify-phone?code=&phone="+url.QueryEscape(phone), "", nil).wantError(t, 400, "missing_sms_code", "")
 
 	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
-	verify(h.latestSMS("", phone, "reset-pwd-code").Code).wantError(t, 400, "invalid_action_type", msgCodeNotForVerify)
+	verify(h.latestSMS("", phone, "reset-pwd-code").Code).wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
 
 	h.patchConfig("", map[string]any{"phoneConfirmation": false})
-	h.api("POST", "/resend-code?phone=%2B15555550100", "", nil).wantError(t, 401, "phone_verification_disabled", msgPhoneVerifyDisabled)
-	verify("123456").wantError(t, 401, "phone_verification_disabled", msgPhoneVerifyDisabled)
+	h.api("POST", "/resend-code?phone=%2B15555550100", "", nil).wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
+	verify("123456").wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
 }
 
 func TestSignInWithCode(t *testing.T) {
@@ -96,21 +96,21 @@ func TestSignInWithCode(t *testing.T) {
 	if out.Session == nil || out.User["phone"] != phone {
 		t.Fatalf("signin-code %+v", out)
 	}
-	h.api("POST", "/signin-code?code="+code+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 403, "invalid_access_token", msgInvalidSMSCode)
-	h.api("POST", "/signin-code?code=&phone="+url.QueryEscape(phone), "", nil).wantError(t, 400, "missing_sms_code", msgMissingSMSCode)
-	h.api("POST", "/signin-code?code=123456&phone=", "", nil).wantError(t, 400, "missing_phone_number", msgMissingPhone)
+	h.api("POST", "/signin-code?code="+code+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 403, "invalid_access_token", "Invalid or expired SMS code")
+	h.api("POST", "/signin-code?code=&phone="+url.QueryEscape(phone), "", nil).wantError(t, 400, "missing_sms_code", "Cannot identify the SMS code")
+	h.api("POST", "/signin-code?code=123456&phone=", "", nil).wantError(t, 400, "missing_phone_number", "Cannot identify the phone number")
 
-	h.api("POST", "/send-code?phone=%2B15555550100", "", nil).wantError(t, 401, "phone_not_verified", msgPhoneNotVerified)
-	h.api("POST", "/send-code?phone=%2B15555550000", "", nil).wantError(t, 404, "user_not_found", msgNoSuchPhone)
+	h.api("POST", "/send-code?phone=%2B15555550100", "", nil).wantError(t, 401, "phone_not_verified", "The phone number has not been verified yet.")
+	h.api("POST", "/send-code?phone=%2B15555550000", "", nil).wantError(t, 404, "user_not_found", "Invalid credentials. No such account found with the provided phone number.")
 	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 	reset := h.latestSMS("", phone, "reset-pwd-code").Code
-	h.api("POST", "/signin-code?code="+reset+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 400, "invalid_action_type", msgCodeNotForSignIn)
+	h.api("POST", "/signin-code?code="+reset+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for signing in.")
 
 	h.api("POST", "/send-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 	pending := h.latestSMS("", phone, "signin-code").Code
 	h.patchConfig("", map[string]any{"signInWithCode": false})
-	h.api("POST", "/send-code?phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "sms_auth_codes_disabled", msgSMSCodesDisabled)
-	h.api("POST", "/signin-code?code="+pending+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "sms_auth_codes_disabled", msgSMSCodesDisabled)
+	h.api("POST", "/send-code?phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "sms_auth_codes_disabled", "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings.")
+	h.api("POST", "/signin-code?code="+pending+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "sms_auth_codes_disabled", "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings.")
 
 	// With phone confirmation off, an unverified phone may sign in with a code.
 	h.patchConfig("", map[string]any{"signInWithCode": true, "phoneConfirmation": false})
@@ -150,7 +150,7 @@ func TestChangePassword(t *testing.T) {
 	h := newHarness(t, nil)
 	s := h.signInEmail(verified, "Passw0rd!").Session.Token
 	h.api("POST", "/change-pwd", s, map[string]string{"newPassword": "N3w-secret", "oldPassword": "wrong"}).
-		wantError(t, 401, "invalid_credentials", msgWrongCurrentPassword)
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. The current password provided is not valid.")
 	res := h.api("POST", "/change-pwd", s, map[string]string{"newPassword": "abc", "oldPassword": "Passw0rd!"})
 	res.wantError(t, 400, "validation_error", "New password can be at least 6 and at most 50 characters long")
 	h.api("POST", "/change-pwd", s, map[string]string{"newPassword": "N3w-secret", "oldPassword": "Passw0rd!"}).wantStatus(t, 200)
@@ -164,10 +164,10 @@ func TestChangeEmailWithConfirmation(t *testing.T) {
 	s := h.signInEmail(verified, "Passw0rd!").Session.Token
 	change := func(body map[string]string) resp { return h.api("POST", "/change-email", s, body) }
 	change(map[string]string{"currentPassword": "Passw0rd!", "newEmail": "both@example.com"}).
-		wantError(t, 400, "email_not_unique", msgEmailNotUnique)
+		wantError(t, 400, "email_not_unique", "A user with the provided email already exists.")
 	change(map[string]string{"currentPassword": "wrong", "newEmail": "new@example.com"}).
-		wantError(t, 401, "invalid_credentials", msgWrongCurrentPassword)
-	change(map[string]string{"currentPassword": "Passw0rd!", "newEmail": "bad"}).wantError(t, 400, "validation_error", msgBadEmailFormat)
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. The current password provided is not valid.")
+	change(map[string]string{"currentPassword": "Passw0rd!", "newEmail": "bad"}).wantError(t, 400, "validation_error", "Not a valid email address format")
 
 	var u map[string]any
 	change(map[string]string{"currentPassword": "Passw0rd!", "newEmail": "New@Example.com"}).wantStatus(t, 200).json(t, &u)
@@ -215,9 +215,9 @@ func TestChangePhone(t *testing.T) {
 	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}).wantStatus(t, 200).json(t, &s)
 	tok := s.Session.Token
 	h.api("POST", "/change-phone", tok, map[string]string{"currentPassword": "Passw0rd!", "newPhone": "+15555550111"}).
-		wantError(t, 400, "email_not_unique", msgPhoneNotUnique)
+		wantError(t, 400, "email_not_unique", "A user with the provided phone number already exists.")
 	h.api("POST", "/change-phone", tok, map[string]string{"currentPassword": "nope", "newPhone": "+15555550177"}).
-		wantError(t, 401, "invalid_credentials", msgWrongCurrentPassword)
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. The current password provided is not valid.")
 	var u map[string]any
 	h.api("POST", "/change-phone", tok, map[string]string{"currentPassword": "Passw0rd!", "newPhone": "+15555550177"}).wantStatus(t, 200).json(t, &u)
 	if u["phone"] != "+15555555555" {
@@ -272,7 +272,7 @@ func TestOAuthProvider(t *testing.T) {
 		t.Fatalf("clash redirect %q", clash.RawQuery)
 	}
 	h.do("GET", "/_auth/myspace?email=a@example.com", nil, nil).wantError(t, 400, "validation_error", "")
-	if bad := h.do("GET", "/_auth/apple?email=nope", nil, nil).wantStatus(t, 200); !strings.Contains(string(bad.body), msgBadEmailFormat) {
+	if bad := h.do("GET", "/_auth/apple?email=nope", nil, nil).wantStatus(t, 200); !strings.Contains(string(bad.body), "Not a valid email address format") {
 		t.Fatal("the consent page does not say the email is invalid")
 	}
 }
@@ -280,8 +280,8 @@ func TestOAuthProvider(t *testing.T) {
 func TestAuthKindsCanBeSwitchedOff(t *testing.T) {
 	h := newHarness(t, nil)
 	h.patchConfig("", map[string]any{"emailAuth": false})
-	h.api("POST", "/signup-email", "", map[string]string{"email": "a@example.com", "password": "Passw0rd!"}).wantError(t, 401, "not_allowed", msgEmailAuthOff)
-	h.api("POST", "/send-reset?email="+verified, "", nil).wantError(t, 401, "not_allowed", msgEmailAuthOff)
+	h.api("POST", "/signup-email", "", map[string]string{"email": "a@example.com", "password": "Passw0rd!"}).wantError(t, 401, "not_allowed", "Email authentication is not enabled in your app version settings.")
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantError(t, 401, "not_allowed", "Email authentication is not enabled in your app version settings.")
 	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}).wantStatus(t, 200)
 	h.patchConfig("", map[string]any{"emailAuth": true, "phoneAuth": false})
 	for _, path := range []string{"/signup-phone", "/signin-phone", "/send-code?phone=%2B15555555555", "/send-reset-code?phone=%2B15555555555",
@@ -291,7 +291,7 @@ func TestAuthKindsCanBeSwitchedOff(t *testing.T) {
 		if !strings.Contains(path, "?") || strings.HasPrefix(path, "/reset-pwd-code") {
 			body = map[string]string{"phone": "+15555555555", "password": "Passw0rd!", "newPassword": "Passw0rd!"}
 		}
-		h.api("POST", path, "", body).wantError(t, 401, "not_allowed", msgPhoneAuthOff)
+		h.api("POST", path, "", body).wantError(t, 401, "not_allowed", "Phone number based authentication is not enabled in your app version settings.")
 	}
 	h.signInEmail(verified, "Passw0rd!")
 }

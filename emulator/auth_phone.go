@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -15,9 +14,9 @@ func (e *Emulator) resendVerificationCode(c *call) (any, error) {
 	return c.sendCodeSMS("phone-confirm", func(s fixtures.Settings, u *user) error {
 		switch {
 		case u.phoneVerified:
-			return newError(http.StatusUnauthorized, codePhoneAlreadyVerified, msgPhoneAlreadyVerified)
+			return errPhoneAlreadyVerified
 		case !s.PhoneConfirmation:
-			return newError(http.StatusUnauthorized, codePhoneVerifyDisabled, msgPhoneVerifyDisabled)
+			return errPhoneVerifyDisabled
 		}
 		return nil
 	})
@@ -29,9 +28,9 @@ func (e *Emulator) sendSignInCode(c *call) (any, error) {
 	return c.sendCodeSMS("signin-code", func(s fixtures.Settings, u *user) error {
 		switch {
 		case !s.SignInWithCode:
-			return newError(http.StatusUnauthorized, codeSMSCodesDisabled, msgSMSCodesDisabled)
+			return errSMSCodesDisabled
 		case s.PhoneConfirmation && !u.phoneVerified:
-			return newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
+			return errPhoneNotVerified
 		}
 		return nil
 	})
@@ -40,10 +39,10 @@ func (e *Emulator) sendSignInCode(c *call) (any, error) {
 // signInWithCode is POST /signin-code?code=&phone=: a signin-code becomes a
 // session.
 func (e *Emulator) signInWithCode(c *call) (any, error) {
-	return c.redeemCode("signin-code", msgCodeNotForSignIn,
+	return c.redeemCode("signin-code", errCodeNotForSignIn,
 		func(s fixtures.Settings) error {
 			if !s.SignInWithCode {
-				return newError(http.StatusUnauthorized, codeSMSCodesDisabled, msgSMSCodesDisabled)
+				return errSMSCodesDisabled
 			}
 			return nil
 		},
@@ -55,10 +54,10 @@ func (e *Emulator) signInWithCode(c *call) (any, error) {
 // to the new number and answers {user, session: null}: the client tells the
 // two apart by the session.
 func (e *Emulator) verifyPhone(c *call) (any, error) {
-	return c.redeemCode("phone-confirm change-phone", msgCodeNotForVerify,
+	return c.redeemCode("phone-confirm change-phone", errCodeNotForVerify,
 		func(s fixtures.Settings) error {
 			if !s.PhoneConfirmation {
-				return newError(http.StatusUnauthorized, codePhoneVerifyDisabled, msgPhoneVerifyDisabled)
+				return errPhoneVerifyDisabled
 			}
 			return nil
 		},
@@ -67,15 +66,14 @@ func (e *Emulator) verifyPhone(c *call) (any, error) {
 			if sc.action == "change-phone" {
 				if other := en.userByPhoneLocked(sc.phone); other != nil && other != u {
 					sc.used = false // the code stays usable once the number is free
-					return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgPhoneNotUnique).
-						with(map[string]any{"value": sc.phone, "param": "phone"})
+					return nil, errPhoneTaken.withValue("phone", sc.phone)
 				}
 				en.setPhoneLocked(u, sc.phone)
 				u.phoneVerified = true
 				return userAndSession{User: u.snapshot()}, nil
 			}
 			if u.phoneVerified {
-				return nil, newError(http.StatusBadRequest, codePhoneAlreadyVerified, msgPhoneAlreadyVerified)
+				return nil, errPhoneAlreadyVerifiedByCode
 			}
 			u.phoneVerified = true
 			return c.signInLocked(u), nil
@@ -109,11 +107,10 @@ func (e *Emulator) changePhone(c *call) (any, error) {
 	en := c.env
 	if other := en.userByPhoneLocked(newPhone); other != nil {
 		// Agnost answers a taken number with this code.
-		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgPhoneNotUnique).
-			with(map[string]any{"value": newPhone, "param": "newPhone"})
+		return nil, errPhoneTaken.withValue("newPhone", newPhone)
 	}
 	if !u.checkPassword(b.CurrentPassword) {
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+		return nil, errWrongCurrentPassword
 	}
 	if en.settings.PhoneConfirmation {
 		c.sendSMS(c.codeSMS(en.issueCodeLocked("change-phone", u, newPhone, c.now), u))

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -23,7 +22,7 @@ func (e *Emulator) sendResetPwdEmail(c *call) (any, error) {
 func (e *Emulator) resetPwdWithToken(c *call) (any, error) {
 	key := strings.TrimSpace(c.query("key"))
 	if key == "" {
-		return nil, newError(http.StatusBadRequest, codeMissingAccessToken, msgMissingAccessToken)
+		return nil, errMissingAccessToken
 	}
 	var body struct {
 		NewPassword string `json:"newPassword"`
@@ -39,12 +38,12 @@ func (e *Emulator) resetPwdWithToken(c *call) (any, error) {
 	}
 	at, _ := en.access.get(key)
 	if at == nil || at.used || !c.now.Before(at.expires) || at.kind != "reset-pwd" {
-		return nil, newError(http.StatusForbidden, codeInvalidAccessToken, msgInvalidAccessToken)
+		return nil, errInvalidAccessToken
 	}
 	at.used = true
 	u := en.users[at.userID]
 	if u == nil {
-		return nil, newError(http.StatusUnauthorized, codeUserNotFound, msgTokenUserGone)
+		return nil, errResetUserGone
 	}
 	u.setPassword(body.NewPassword)
 	return emptyOK{}, nil
@@ -55,9 +54,9 @@ func (e *Emulator) sendResetPwdCode(c *call) (any, error) {
 	return c.sendCodeSMS("reset-pwd-code", func(s fixtures.Settings, u *user) error {
 		switch {
 		case !s.PhoneConfirmation:
-			return newError(http.StatusUnauthorized, codePhoneVerifyDisabled, msgPhoneVerifyDisabled)
+			return errPhoneVerifyDisabled
 		case !u.phoneVerified:
-			return newError(http.StatusUnauthorized, codePhoneNotVerified, msgPhoneNotVerified)
+			return errPhoneNotVerified
 		}
 		return nil
 	})
@@ -71,7 +70,7 @@ func (e *Emulator) resetPwdWithCode(c *call) (any, error) {
 	if err := c.decode(&body); err != nil {
 		return nil, err
 	}
-	return c.redeemCode("reset-pwd-code", msgCodeNotForReset,
+	return c.redeemCode("reset-pwd-code", errCodeNotForReset,
 		func(settings fixtures.Settings) error {
 			var fe fieldErrors
 			fe.newPassword("newPassword", "body", body.NewPassword, settings)

@@ -1,7 +1,5 @@
 package emulator
 
-import "net/http"
-
 // Session-bound calls: sessions, sign-out of many, password change.
 
 // signOutAll is POST /signout-all: every session of the user ends,
@@ -64,7 +62,7 @@ func (e *Emulator) changePassword(c *call) (any, error) {
 		return nil, err
 	}
 	if !u.checkPassword(b.OldPassword) {
-		return nil, newError(http.StatusUnauthorized, codeInvalidCredentials, msgWrongCurrentPassword)
+		return nil, errWrongCurrentPassword
 	}
 	u.setPassword(b.NewPassword)
 	return emptyOK{}, nil

@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"sync/atomic"
 )
 
@@ -113,13 +112,6 @@ func (a *account) close() {
 	if u := a.used.Swap(closedAccount); u != closedAccount {
 		a.budget.used.Add(-u)
 	}
-}
-
-// errStateFull is the answer when a new user does not fit the budget.
-func errStateFull(limit int64) *apiError {
-	return newError(http.StatusTooManyRequests, codeStorageFull, fmt.Sprintf(
-		"The emulator holds %s of state across its environments, its limit (--max-state). POST /_emulator/reset or DELETE /_emulator/environment frees some, or start it with a higher --max-state.",
-		formatBytes(limit)))
 }
 
 // formatBytes writes a size as people read it: 128 MiB, 1.5 GiB, 900 B.

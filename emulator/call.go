@@ -59,7 +59,7 @@ func (c *call) decode(v any) error {
 			fe.add(te.Field, "body", fmt.Sprintf("%s does not have a valid value (%s).", label(te.Field), te.Value))
 			return fe.err()
 		}
-		return newError(http.StatusBadRequest, codeValidation, "The request body does not have the expected shape.")
+		return errBodyShape
 	}
 	return nil
 }

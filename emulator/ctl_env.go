@@ -3,7 +3,6 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -115,14 +114,11 @@ func (e *Emulator) createUser(c *call) (any, error) {
 	en := c.env
 	switch {
 	case fu.Email != "" && en.userByEmailLocked(fu.Email) != nil:
-		return nil, newError(http.StatusBadRequest, codeEmailNotUnique, msgEmailNotUnique).
-			with(map[string]any{"value": fu.Email, "param": "email"})
+		return nil, errEmailNotUnique.withValue("email", fu.Email)
 	case fu.Phone != "" && en.userByPhoneLocked(fu.Phone) != nil:
-		return nil, newError(http.StatusBadRequest, codePhoneNotUnique, msgPhoneNotUnique).
-			with(map[string]any{"value": fu.Phone, "param": "phone"})
+		return nil, errPhoneNotUnique.withValue("phone", fu.Phone)
 	case fu.ID != "" && en.users[fu.ID] != nil:
-		return nil, newError(http.StatusBadRequest, codeValidation, "A user with the provided _id already exists.").
-			with(map[string]any{"value": fu.ID, "param": "_id"})
+		return nil, errUserIDTaken.withValue("_id", fu.ID)
 	}
 	u, err := en.newUserLocked(fu.ID, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), c.now)
 	if err != nil {
@@ -141,11 +137,11 @@ func (e *Emulator) patchConfig(c *call) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(c.body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return nil, newError(http.StatusBadRequest, codeValidation, "The settings are not valid: "+err.Error())
+		return nil, errBadSettings(codeValidation, err)
 	}
 	s, err := p.Apply(c.env.settings)
 	if err != nil {
-		return nil, newError(http.StatusBadRequest, codeInvalidConfig, "The settings are not valid: "+err.Error())
+		return nil, errBadSettings("invalid_config", err)
 	}
 	c.env.settings = s
 	return s, nil

@@ -97,7 +97,7 @@ func TestSessionTTL(t *testing.T) {
 	h.do("POST", "/_emulator/clock", nil, map[string]any{"advance": "9m"}).wantStatus(t, 200)
 	h.api("GET", "/user", s, nil).wantStatus(t, 200)
 	h.do("POST", "/_emulator/clock", nil, map[string]any{"advance": "1m"}).wantStatus(t, 200)
-	h.api("GET", "/user", s, nil).wantError(t, 401, "invalid_session_token", msgSessionGone)
+	h.api("GET", "/user", s, nil).wantError(t, 401, "invalid_session_token", "The session token was not authorized or has expired")
 	h.do("PATCH", "/_emulator/config", nil, map[string]any{"sessionTTL": "-1m"}).wantError(t, 400, "invalid_config", "")
 }
 

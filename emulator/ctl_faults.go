@@ -88,8 +88,7 @@ func (e *Emulator) addFault(c *call) (any, error) {
 	}
 	f.ID = uuid.NewString()
 	if len(c.env.faults) >= maxFaults {
-		return nil, newError(http.StatusTooManyRequests, codeTooManyFaults,
-			fmt.Sprintf("An environment holds at most %d pending faults: DELETE /_emulator/faults clears them.", maxFaults))
+		return nil, errTooManyFaults(maxFaults)
 	}
 	if !c.env.acct.Take(f.size()) {
 		return nil, errStateFull(c.env.acct.budget.limit)
@@ -162,7 +161,7 @@ func (c *call) applyFault(op string) error {
 		cancel()
 	}
 	if f.Status != 0 {
-		return &apiError{status: f.Status, items: []errorItem{{Origin: "server_error", Code: f.Code, Message: f.Message}}}
+		return serverError(f.Status, f.Code, f.Message)
 	}
 	c.dropMessages = f.DropMessage
 	return nil

@@ -121,7 +121,7 @@ func notFound(kind string, f inbox.Filter, wait time.Duration) error {
 	} else {
 		msg += " has been captured."
 	}
-	return newError(http.StatusNotFound, codeNotFound, msg)
+	return clientError(http.StatusNotFound, codeNotFound, msg)
 }
 
 // logWait notes at debug level that a request may be held open.
@@ -154,7 +154,7 @@ func (e *Emulator) latestEmail(c *call) (any, error) {
 func (e *Emulator) getEmail(c *call) (any, error) {
 	m, ok := c.env.inbox.Email(c.params["id"])
 	if !ok {
-		return nil, newError(http.StatusNotFound, codeNotFound, "No email has the id "+truncate(c.params["id"], 80)+".")
+		return nil, errNoSuch("email", c.params["id"])
 	}
 	return m, nil
 }
@@ -182,7 +182,7 @@ func (e *Emulator) latestSMS(c *call) (any, error) {
 func (e *Emulator) getSMS(c *call) (any, error) {
 	m, ok := c.env.inbox.SMSByID(c.params["id"])
 	if !ok {
-		return nil, newError(http.StatusNotFound, codeNotFound, "No SMS has the id "+truncate(c.params["id"], 80)+".")
+		return nil, errNoSuch("SMS", c.params["id"])
 	}
 	return m, nil
 }

@@ -20,7 +20,7 @@ func (e *Emulator) exportTurn(ctx context.Context, en *env) (func(), error) {
 	case en.exports <- struct{}{}:
 		return func() { <-en.exports }, nil
 	case <-ctx.Done():
-		return nil, newServerError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping, or the request ended, before another export of the environment finished.")
+		return nil, errExportTurn
 	}
 }
 
@@ -95,11 +95,11 @@ func (e *Emulator) checkImportBody(c *call) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(c.body))
 	dec.DisallowUnknownFields() // as --import reads it
 	if err := dec.Decode(&st); err != nil {
-		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
+		return nil, errBadImport(err)
 	}
 	im, err := e.checkImport(st)
 	if err != nil {
-		return nil, newError(http.StatusBadRequest, codeValidation, "The state cannot be imported, and nothing of it was: "+err.Error())
+		return nil, errBadImport(err)
 	}
 	c.prepared = im
 	return nil, nil

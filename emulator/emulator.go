@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -295,8 +294,7 @@ func (e *Emulator) environmentLocked(envID string) (*env, error) {
 		return en, nil
 	}
 	if envID != DefaultEnvironment && len(e.envs)-1 >= e.maxEnvs {
-		return nil, newError(http.StatusTooManyRequests, codeTooManyEnvironments, fmt.Sprintf(
-			"The emulator already holds %d environments beside the default one, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", e.maxEnvs))
+		return nil, errTooManyEnvironments(e.maxEnvs)
 	}
 	en, err := e.newEnvironment(strings.Clone(envID))
 	if err != nil {

@@ -11,11 +11,6 @@ import (
 // (formats and the password lengths, which are settings). They add one
 // validation_error item per invalid field to f.
 
-const (
-	msgBadEmailFormat = "Not a valid email address format"
-	msgBadPhoneFormat = "Not a valid phone number. Phone number must be in international format [+] [country code] [subscriber number including area code]"
-)
-
 func (f *fieldErrors) email(param, location, v string) {
 	switch {
 	case v == "":

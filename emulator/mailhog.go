@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/mailhog/data"
@@ -100,7 +99,7 @@ func (e *Emulator) mailhogListV1(c *call) (any, error) {
 func (e *Emulator) mailhogGet(c *call) (any, error) {
 	m, ok := c.env.inbox.Email(c.params["id"])
 	if !ok {
-		return nil, newError(http.StatusNotFound, codeNotFound, "No message has the id "+truncate(c.params["id"], 80)+".")
+		return nil, errNoSuch("message", c.params["id"])
 	}
 	return mailhogMessage(m), nil
 }
@@ -108,7 +107,7 @@ func (e *Emulator) mailhogGet(c *call) (any, error) {
 // mailhogDelete is DELETE /api/v1/messages/{id}.
 func (e *Emulator) mailhogDelete(c *call) (any, error) {
 	if !c.env.inbox.DeleteEmail(c.params["id"]) {
-		return nil, newError(http.StatusNotFound, codeNotFound, "No message has the id "+truncate(c.params["id"], 80)+".")
+		return nil, errNoSuch("message", c.params["id"])
 	}
 	return emptyOK{}, nil
 }

@@ -68,7 +68,7 @@ func TestAFailedCallSendsNothing(t *testing.T) {
 	en := em.mustEnv(t, DefaultEnvironment)
 	op := operation{locked: true, handler: func(c *call) (any, error) {
 		c.sendEmail(inbox.Email{To: "fail@example.com", Action: "reset-pwd"})
-		return nil, newError(400, codeValidation, "no")
+		return nil, clientError(400, codeValidation, "no")
 	}}
 	c := &call{e: em, env: en, r: httptest.NewRequest("POST", "/send-reset", nil)}
 	if _, err := em.runLocked(op, c); err == nil {

@@ -3,7 +3,6 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -87,12 +86,6 @@ func (w *answer) release() {
 		w.large = false
 	}
 	w.b = nil
-}
-
-// errAnswersBusy is the refusal of an answer that does not fit.
-func errAnswersBusy() *apiError {
-	return newServerError(http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf(
-		"The emulator is writing %d MiB of large answers at once, its limit: ask again in a moment.", maxAnswersInFlight>>20))
 }
 
 // encoder is a JSON encoder writing to its own buffer, kept for reuse.

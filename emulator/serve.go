@@ -101,8 +101,7 @@ type exchange struct {
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (any, error) {
 	if n := headerSize(r); n > e.maxHeader {
-		return nil, newError(http.StatusRequestHeaderFieldsTooLarge, codeRequestHeaderTooLarge,
-			fmt.Sprintf("The request line and headers take %d bytes, more than the limit of %d.", n, e.maxHeader))
+		return nil, errHeaderTooLarge(n, e.maxHeader)
 	}
 	envID, prefix, rest, err := splitEnv(r.URL.Path)
 	if err != nil {
@@ -259,8 +258,7 @@ func splitEnv(path string) (envID, prefix, rest string, err error) {
 	}
 	id, rest, _ := strings.Cut(path[len("/e:"):], "/")
 	if !fixtures.ValidEnvID(id) {
-		return "", "", "", newError(http.StatusBadRequest, codeInvalidEnvironment,
-			fmt.Sprintf("The environment id in '/e:%s' is not valid: use 1 to 64 letters, digits, '.', '_' or '-'.", truncate(id, 80)))
+		return "", "", "", errInvalidEnvironment(id)
 	}
 	return id, "/e:" + id, "/" + rest, nil
 }
@@ -274,11 +272,9 @@ func truncate(s string, n int) string {
 
 func routeError(r *http.Request, err error) error {
 	if errors.Is(err, routers.ErrMethodNotAllowed) {
-		return newError(http.StatusMethodNotAllowed, codeMethodNotAllowed,
-			fmt.Sprintf("The method %s is not allowed on %s.", r.Method, truncate(r.URL.Path, 200)))
+		return errMethodNotAllowed(r.Method, r.URL.Path)
 	}
-	return newError(http.StatusNotFound, codeNotFound,
-		fmt.Sprintf("Cannot find the requested resource: %s %s", r.Method, truncate(r.URL.Path, 200)))
+	return errRouteNotFound(r.Method, r.URL.Path)
 }
 
 // Request bodies are read within bodyReadTime (a stalled upload is cut and
@@ -308,18 +304,15 @@ func (e *Emulator) readBody(w http.ResponseWriter, r *http.Request, op *openapi3
 		var ne net.Error
 		switch {
 		case errors.As(err, &tooLarge):
-			return nil, newError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
-				fmt.Sprintf("The request body is larger than the limit of %d bytes.", e.maxBody))
+			return nil, errPayloadTooLarge(e.maxBody)
 		case errors.Is(err, errBodiesInFlight):
-			return nil, newServerError(http.StatusServiceUnavailable, codeServerBusy, fmt.Sprintf(
-				"The emulator is receiving %s of request bodies at once, its limit: send this one again in a moment.", formatBytes(e.maxBodies)))
+			return nil, errBodiesBusy(e.maxBodies)
 		case e.ending.Err() != nil:
-			return nil, newServerError(http.StatusServiceUnavailable, codeServiceUnavailable, "The emulator is stopping: the request body was cut.")
+			return nil, errBodyCut
 		case errors.As(err, &ne) && ne.Timeout():
-			return nil, newError(http.StatusRequestTimeout, codeRequestTimeout, fmt.Sprintf(
-				"The request body did not arrive within %s.", e.bodyReadTime))
+			return nil, errRequestTimeout(e.bodyReadTime)
 		}
-		return nil, newError(http.StatusBadRequest, codeBodySyntax, "The request body could not be read: "+err.Error())
+		return nil, errBodyUnreadable(err)
 	}
 	x.bodyRead = true
 	rc.SetReadDeadline(time.Time{}) // a long-poll may follow on this connection
@@ -332,14 +325,14 @@ func (e *Emulator) readBody(w http.ResponseWriter, r *http.Request, op *openapi3
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" && !strings.HasPrefix(ct, "application/json;") {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, newError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, msgUnsupportedMediaType)
+			return nil, errUnsupportedMediaType
 		}
 	}
 	if !utf8.Valid(body) {
-		return nil, newError(http.StatusBadRequest, codeBodySyntax, msgBodySyntax+" It is not valid UTF-8.")
+		return nil, errBodySyntax("It is not valid UTF-8.")
 	}
 	if !json.Valid(body) {
-		return nil, newError(http.StatusBadRequest, codeBodySyntax, msgBodySyntax+" "+jsonSyntaxProblem(body))
+		return nil, errBodySyntax(jsonSyntaxProblem(body))
 	}
 	// The validator matches the media type exactly; parameters such as
 	// charset are fine.

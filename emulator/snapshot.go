@@ -539,7 +539,7 @@ func (e *Emulator) roomFor(envs []*env, states []*importedState) error {
 	}
 	used := e.budget.used.Load()
 	if used+users > e.budget.usersShare() || used+all > e.budget.limit {
-		return newError(http.StatusTooManyRequests, codeStorageFull, fmt.Sprintf(
+		return clientError(http.StatusTooManyRequests, "storage_full", fmt.Sprintf(
 			"The state needs %s of the state budget (%s of it for users), which holds %s of %s (--max-state).",
 			formatBytes(max(all, 0)), formatBytes(max(users, 0)), formatBytes(used), formatBytes(e.budget.limit)))
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -172,8 +171,7 @@ func fixtureUserID(envID string, i int, u fixtures.User) string {
 // the environment's limit of users and the state budget.
 func (en *env) addUserLocked(u *user) error {
 	if len(en.users) >= en.userLimit {
-		return newError(http.StatusTooManyRequests, codeTooManyUsers, fmt.Sprintf(
-			"The environment already holds %d users, its limit (--max-users). POST /_emulator/reset or DELETE /_emulator/environment empties it.", en.userLimit))
+		return errTooManyUsers(en.userLimit)
 	}
 	u.cost = u.size()
 	if !en.acct.takeForUsers(u.cost) {

@@ -37,7 +37,7 @@ func translate(err error) error {
 			}
 		case re.RequestBody != nil:
 			if strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
-				return newError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, msgUnsupportedMediaType)
+				return errUnsupportedMediaType
 			}
 			if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
 				missingBody(&fe, re.RequestBody)
