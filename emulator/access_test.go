@@ -56,7 +56,7 @@ func TestControlPlaneRefusesForeignPages(t *testing.T) {
 		}
 	}
 	// Nothing changed, and no environment was made.
-	if emails, _ := h.em.mustEnv(t, DefaultEnvironment).inbox.Count(); emails != 1 {
+	if emails := h.em.mustEnv(t, DefaultEnvironment).inbox.Emails.Len(); emails != 1 {
 		t.Fatalf("the inbox holds %d emails, want the one sent", emails)
 	}
 	var cfg struct{ RedirectURL string }

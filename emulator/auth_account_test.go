@@ -46,7 +46,7 @@ func TestSignUpWithoutConfirmation(t *testing.T) {
 	if out.Session == nil || out.Session.UserID != out.User["_id"] {
 		t.Fatalf("confirmation off: sign-up answered %+v", out)
 	}
-	if n := len(h.em.mustEnv(t, "noconfirm").inbox.Emails(inboxAll)); n != 0 {
+	if n := len(h.em.mustEnv(t, "noconfirm").inbox.Emails.List(inboxAll)); n != 0 {
 		t.Fatalf("confirmation off sent %d emails", n)
 	}
 

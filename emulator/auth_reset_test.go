@@ -135,7 +135,7 @@ func TestSendResetPwdEmailErrors(t *testing.T) {
 	h.api("POST", "/send-reset?email="+verified, "", nil).
 		wantError(t, 401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings.")
 
-	if emails := h.em.mustEnv(t, DefaultEnvironment).inbox.Emails(inboxAll); len(emails) != 0 {
+	if emails := h.em.mustEnv(t, DefaultEnvironment).inbox.Emails.List(inboxAll); len(emails) != 0 {
 		t.Fatalf("failed calls sent %d emails", len(emails))
 	}
 }

@@ -77,10 +77,10 @@ func (e *Emulator) inboxEvents(c *call) (any, error) {
 			case ev := <-events:
 				var v any
 				if ev.Kind == "sms" {
-					if m, ok := c.env.inbox.SMSByID(ev.ID); ok {
+					if m, ok := c.env.inbox.SMS.Get(ev.ID); ok {
 						v = m
 					}
-				} else if m, ok := c.env.inbox.Email(ev.ID); ok {
+				} else if m, ok := c.env.inbox.Emails.Get(ev.ID); ok {
 					v = m
 				}
 				if v == nil {
@@ -131,58 +131,47 @@ func (c *call) logWait(kind string, f inbox.Filter, wait time.Duration) {
 	}
 }
 
-func (e *Emulator) listEmails(c *call) (any, error) {
-	return map[string]any{"emails": c.env.inbox.Emails(c.inboxFilter())}, nil
+// mailbox is the inbox API of one kind of message: list, latest (with a
+// wait) and get by id, one pair of handlers for emails and SMS.
+type mailbox[T inbox.Message[T]] struct {
+	// name is the kind in messages ("email", "SMS"); key names the list in
+	// answers ("emails", "sms").
+	name, key string
+	box       func(*env) *inbox.Box[T]
 }
 
-func (e *Emulator) latestEmail(c *call) (any, error) {
+var (
+	emailBox = mailbox[inbox.Email]{name: "email", key: "emails", box: func(en *env) *inbox.Box[inbox.Email] { return en.inbox.Emails }}
+	smsBox   = mailbox[inbox.SMS]{name: "SMS", key: "sms", box: func(en *env) *inbox.Box[inbox.SMS] { return en.inbox.SMS }}
+)
+
+// list is GET /_emulator/inbox/{emails|sms}?to=&action=.
+func (mb mailbox[T]) list(c *call) (any, error) {
+	return map[string]any{mb.key: mb.box(c.env).List(c.inboxFilter())}, nil
+}
+
+// latest is GET /_emulator/inbox/{emails|sms}/latest?to=&action=&wait=.
+func (mb mailbox[T]) latest(c *call) (any, error) {
 	wait, err := c.waitParam()
 	if err != nil {
 		return nil, err
 	}
 	f := c.inboxFilter()
-	c.logWait("email", f, wait)
+	c.logWait(mb.name, f, wait)
 	ctx, cancel := c.e.holdContext(c.r.Context())
 	defer cancel()
-	m, ok := c.env.inbox.LatestEmail(ctx, f, wait)
+	m, ok := mb.box(c.env).Latest(ctx, f, wait)
 	if !ok {
-		return nil, notFound("email", f, wait)
+		return nil, notFound(mb.name, f, wait)
 	}
 	return m, nil
 }
 
-func (e *Emulator) getEmail(c *call) (any, error) {
-	m, ok := c.env.inbox.Email(c.params["id"])
+// get is GET /_emulator/inbox/{emails|sms}/{id}.
+func (mb mailbox[T]) get(c *call) (any, error) {
+	m, ok := mb.box(c.env).Get(c.params["id"])
 	if !ok {
-		return nil, errNoSuch("email", c.params["id"])
-	}
-	return m, nil
-}
-
-func (e *Emulator) listSMS(c *call) (any, error) {
-	return map[string]any{"sms": c.env.inbox.SMS(c.inboxFilter())}, nil
-}
-
-func (e *Emulator) latestSMS(c *call) (any, error) {
-	wait, err := c.waitParam()
-	if err != nil {
-		return nil, err
-	}
-	f := c.inboxFilter()
-	c.logWait("SMS", f, wait)
-	ctx, cancel := c.e.holdContext(c.r.Context())
-	defer cancel()
-	m, ok := c.env.inbox.LatestSMS(ctx, f, wait)
-	if !ok {
-		return nil, notFound("SMS", f, wait)
-	}
-	return m, nil
-}
-
-func (e *Emulator) getSMS(c *call) (any, error) {
-	m, ok := c.env.inbox.SMSByID(c.params["id"])
-	if !ok {
-		return nil, errNoSuch("SMS", c.params["id"])
+		return nil, errNoSuch(mb.name, c.params["id"])
 	}
 	return m, nil
 }

@@ -53,7 +53,7 @@ func TestMaxEnvironments(t *testing.T) {
 	if got := strings.Join(h.em.Environments(), ","); got != "b,c,default" {
 		t.Fatalf("environments after deleting default: %s", got)
 	}
-	if emails, _ := h.em.mustEnv(t, DefaultEnvironment).inbox.Count(); emails != 0 {
+	if emails := h.em.mustEnv(t, DefaultEnvironment).inbox.Emails.Len(); emails != 0 {
 		t.Fatalf("the fresh default environment has %d emails", emails)
 	}
 }
@@ -106,7 +106,7 @@ func TestTokensAreBoundedAndPurged(t *testing.T) {
 	if n := en.links.len(); n != 3 {
 		t.Fatalf("%d links kept, want the limit 3", n)
 	}
-	if emails, _ := en.inbox.Count(); emails != 2 {
+	if emails := en.inbox.Emails.Len(); emails != 2 {
 		t.Fatalf("%d emails kept, want the inbox limit 2", emails)
 	}
 	if q := h.follow(links[0]).RawQuery; q != "status=400&action=reset-pwd&error=Invalid+or+expired+access+token" {

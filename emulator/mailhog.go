@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/mailhog/data"
 
@@ -13,12 +14,14 @@ import (
 // MailHog: /api/v2/messages, /api/v2/search, /api/v1/messages[/{id}].
 // Message ids are the inbox's email ids.
 
-func init() {
-	data.LogHandler = func(string, ...any) {} // MailHog's parser logs every MIME body
-}
+// quietMailHog silences MailHog's parser, which logs every MIME body to
+// the standard logger. It is the library's global, so it is set only when
+// the emulator first uses the parser, not when the package is imported.
+var quietMailHog sync.Once
 
 // mailhogMessage renders a captured email as MailHog stores it.
 func mailhogMessage(m inbox.Email) *data.Message {
+	quietMailHog.Do(func() { data.LogHandler = func(string, ...any) {} })
 	sm := &data.SMTPMessage{From: senderAddress, To: []string{m.To}, Data: string(mimeMessage(m)), Helo: mimeHost}
 	msg := sm.Parse(mimeHost)
 	msg.ID = data.MessageID(m.ID)
@@ -60,7 +63,7 @@ const (
 
 // mailhogMessages is GET /api/v2/messages?start=&limit=.
 func (e *Emulator) mailhogMessages(c *call) (any, error) {
-	return c.mailhogPage(c.env.inbox.Emails(inbox.Filter{}))
+	return c.mailhogPage(c.env.inbox.Emails.List(inbox.Filter{}))
 }
 
 // mailhogSearch is GET /api/v2/search?kind=from|to|containing&query=:
@@ -69,7 +72,7 @@ func (e *Emulator) mailhogSearch(c *call) (any, error) {
 	kind := c.query("kind")
 	q := strings.ToLower(c.query("query"))
 	var out []inbox.Email
-	for _, m := range c.env.inbox.Emails(inbox.Filter{}) {
+	for _, m := range c.env.inbox.Emails.List(inbox.Filter{}) {
 		var hay string
 		switch kind {
 		case "from":
@@ -89,7 +92,7 @@ func (e *Emulator) mailhogSearch(c *call) (any, error) {
 // mailhogListV1 is GET /api/v1/messages: every message, newest first.
 func (e *Emulator) mailhogListV1(c *call) (any, error) {
 	out := []*data.Message{}
-	for _, m := range c.env.inbox.Emails(inbox.Filter{}) {
+	for _, m := range c.env.inbox.Emails.List(inbox.Filter{}) {
 		out = append(out, mailhogMessage(m))
 	}
 	return out, nil
@@ -97,7 +100,7 @@ func (e *Emulator) mailhogListV1(c *call) (any, error) {
 
 // mailhogMessage is GET /api/v1/messages/{id}.
 func (e *Emulator) mailhogGet(c *call) (any, error) {
-	m, ok := c.env.inbox.Email(c.params["id"])
+	m, ok := c.env.inbox.Emails.Get(c.params["id"])
 	if !ok {
 		return nil, errNoSuch("message", c.params["id"])
 	}
@@ -106,7 +109,7 @@ func (e *Emulator) mailhogGet(c *call) (any, error) {
 
 // mailhogDelete is DELETE /api/v1/messages/{id}.
 func (e *Emulator) mailhogDelete(c *call) (any, error) {
-	if !c.env.inbox.DeleteEmail(c.params["id"]) {
+	if !c.env.inbox.Emails.Delete(c.params["id"]) {
 		return nil, errNoSuch("message", c.params["id"])
 	}
 	return emptyOK{}, nil
@@ -114,6 +117,6 @@ func (e *Emulator) mailhogDelete(c *call) (any, error) {
 
 // mailhogDeleteAll is DELETE /api/v1/messages: every email (SMS stay).
 func (e *Emulator) mailhogDeleteAll(c *call) (any, error) {
-	c.env.inbox.ClearEmails()
+	c.env.inbox.Emails.Clear()
 	return emptyOK{}, nil
 }

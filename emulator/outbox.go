@@ -1,6 +1,10 @@
 package emulator
 
-import "github.com/altogic-emulator/altogic-emulator/inbox"
+import (
+	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/inbox"
+)
 
 // outbox is what a call sends: emails and SMS built under the
 // environment's lock, delivered by the pipeline once it is released.
@@ -30,10 +34,14 @@ func (e *Emulator) deliver(c *call) {
 			e.log.Info("email dropped by a fault", "env", en.id, "to", m.To, "action", m.Action)
 			continue
 		}
-		m = en.inbox.AddEmail(m)
+		if e.relay != nil {
+			st := pending
+			m.Relay = &st
+		}
+		m = en.inbox.Emails.Add(m)
 		e.log.Info("email captured", "env", en.id, "to", m.To, "action", m.Action, "subject", m.Subject, "link", m.Link, "id", m.ID)
 		if e.relay != nil {
-			e.relay.enqueue(en.inbox, m)
+			e.relay.enqueue(relayJob{box: en.inbox.Emails, now: func() time.Time { return en.clock.now(e.clock) }, email: m})
 		}
 	}
 	for _, m := range c.out.sms {
@@ -41,7 +49,7 @@ func (e *Emulator) deliver(c *call) {
 			e.log.Info("sms dropped by a fault", "env", en.id, "to", m.To, "action", m.Action)
 			continue
 		}
-		m = en.inbox.AddSMS(m)
+		m = en.inbox.SMS.Add(m)
 		e.log.Info("sms captured", "env", en.id, "to", m.To, "action", m.Action, "code", m.Code, "id", m.ID)
 	}
 	c.out = outbox{}

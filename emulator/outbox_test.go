@@ -42,7 +42,7 @@ func TestMessagesAreDeliveredInCommitOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	emails := en.inbox.Emails(inbox.Filter{}) // newest first
+	emails := en.inbox.Emails.List(inbox.Filter{}) // newest first
 	if len(emails) != workers*calls {
 		t.Fatalf("%d emails, want %d", len(emails), workers*calls)
 	}
@@ -51,7 +51,7 @@ func TestMessagesAreDeliveredInCommitOrder(t *testing.T) {
 			t.Fatalf("email %d from the newest is the call #%s, want #%s: delivered out of commit order", i, m.Subject, want)
 		}
 	}
-	sms := en.inbox.SMS(inbox.Filter{})
+	sms := en.inbox.SMS.List(inbox.Filter{})
 	for i, m := range sms {
 		if want := strconv.Itoa(workers*calls - 2*i); m.Body != want {
 			t.Fatalf("SMS %d from the newest is the call #%s, want #%s", i, m.Body, want)
@@ -74,7 +74,7 @@ func TestAFailedCallSendsNothing(t *testing.T) {
 	if _, err := em.runLocked(op, c); err == nil {
 		t.Fatal("the handler's error was lost")
 	}
-	if n := len(en.inbox.Emails(inbox.Filter{})); n != 0 {
+	if n := len(en.inbox.Emails.List(inbox.Filter{})); n != 0 {
 		t.Fatalf("%d emails captured by a failed call", n)
 	}
 	// The sending lock was not left taken: another call delivers.
@@ -85,7 +85,7 @@ func TestAFailedCallSendsNothing(t *testing.T) {
 	if _, err := em.runLocked(ok, &call{e: em, env: en, r: c.r}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(en.inbox.Emails(inbox.Filter{})); n != 1 {
+	if n := len(en.inbox.Emails.List(inbox.Filter{})); n != 1 {
 		t.Fatalf("%d emails, want 1", n)
 	}
 }

@@ -48,9 +48,11 @@ func (r *Relay) validate() error {
 	return nil
 }
 
-// relayJob is one email to deliver.
+// relayJob is one email to deliver, with the box that holds it (where its
+// status goes) and its environment's clock (when the status was set).
 type relayJob struct {
-	store *inbox.Store
+	box   *inbox.Box[inbox.Email]
+	now   func() time.Time
 	email inbox.Email
 }
 
@@ -76,37 +78,45 @@ func newRelayer(cfg Relay, log *slog.Logger) *relayer {
 	return r
 }
 
-// enqueue hands an email to the relay and marks it pending, or failed when
-// the queue is full.
-func (r *relayer) enqueue(store *inbox.Store, m inbox.Email) {
-	store.SetRelay(m.ID, inbox.RelayStatus{Status: "pending"})
+// pending is the relay status of an email captured while a relay is set:
+// it is stored with the email, and enqueue's job writes the outcome.
+var pending = inbox.RelayStatus{Status: "pending"}
+
+// enqueue hands a captured email to the relay, or marks it failed when the
+// queue is full.
+func (r *relayer) enqueue(job relayJob) {
 	select {
-	case r.queue <- relayJob{store: store, email: m}:
+	case r.queue <- job:
 	default:
-		r.finish(store, m, errors.New("the relay queue is full"))
+		r.finish(job, errors.New("the relay queue is full"))
 	}
 }
 
 func (r *relayer) run() {
 	defer close(r.done)
 	for job := range r.queue {
-		m := job.email
-		if stored, ok := job.store.Email(m.ID); ok {
-			m = stored // with its bodies
+		if stored, ok := job.box.Get(job.email.ID); ok {
+			job.email = stored // with its bodies
 		}
-		r.finish(job.store, m, r.deliver(m))
+		r.finish(job, r.deliver(job.email))
 	}
 }
 
-func (r *relayer) finish(store *inbox.Store, m inbox.Email, err error) {
-	st := inbox.RelayStatus{Status: "sent", At: time.Now().UTC()}
+// finish writes the outcome of a delivery into the email's relay status.
+func (r *relayer) finish(job relayJob, err error) {
+	m := job.email
+	st := inbox.RelayStatus{Status: "sent", At: job.now().UTC()}
 	if err != nil {
 		st.Status, st.Error = "failed", err.Error()
 		r.log.Warn("email relay failed", "to", m.To, "action", m.Action, "relay", r.cfg.Addr, "error", err, "id", m.ID)
 	} else {
 		r.log.Info("email relayed", "to", m.To, "action", m.Action, "relay", r.cfg.Addr, "id", m.ID)
 	}
-	m = store.SetRelay(m.ID, st)
+	if stored, ok := job.box.Update(m.ID, func(e *inbox.Email) { e.Relay = &st }); ok {
+		m = stored
+	} else {
+		m.Relay = &st // gone from the inbox meanwhile
+	}
 	if r.onDelivered != nil {
 		r.onDelivered(m)
 	}

@@ -26,10 +26,15 @@ func TestRelayFailureKeepsTheEmail(t *testing.T) {
 	h.em.relay.onDelivered = func(m inbox.Email) { delivered <- m }
 	t.Cleanup(func() { h.em.Close(context.Background()) })
 
+	// The status's time is the environment's, as every time it answers.
+	h.do("POST", "/_emulator/clock", nil, map[string]any{"set": "2031-05-06T07:08:09Z", "freeze": true}).wantStatus(t, 200)
 	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
 	m := <-delivered
 	if m.Relay == nil || m.Relay.Status != "failed" || !strings.Contains(m.Relay.Error, "refused") {
 		t.Fatalf("relay status %+v", m.Relay)
+	}
+	if want := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC); !m.Relay.At.Equal(want) {
+		t.Fatalf("relay status at %v, want the environment's %v", m.Relay.At, want)
 	}
 	shown := h.latestEmail("", verified, "reset-pwd")
 	if shown.Relay == nil || shown.Relay.Status != "failed" || shown.Link == "" {

@@ -137,7 +137,7 @@ func (en *env) exportLocked() EnvState {
 	en.codes.each(func(sc *smsCode) {
 		st.Codes = append(st.Codes, CodeState{Code: sc.code, Action: sc.action, UserID: sc.userID, Phone: sc.phone, Expires: sc.expires, Used: sc.used})
 	})
-	st.Emails, st.SMS = en.inbox.All()
+	st.Emails, st.SMS = en.inbox.Emails.All(), en.inbox.SMS.All()
 	en.clock.mu.Lock()
 	st.Clock = ClockState{Offset: fixtures.Duration(en.clock.offset), Frozen: en.clock.frozen, At: en.clock.at}
 	en.clock.mu.Unlock()

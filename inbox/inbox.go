@@ -1,10 +1,11 @@
 // Package inbox captures the emails and SMS messages that the emulator would
 // have sent, newest first, with filters and a wait for the next match so
-// tests never poll.
+// tests never poll. A Store holds one environment's messages in two boxes
+// of one generic type, Box: Emails and SMS.
 //
 //	store := inbox.New(1000)
-//	store.AddEmail(inbox.Email{To: "a@example.com", Action: "reset-pwd"})
-//	e, ok := store.LatestEmail(ctx, inbox.Filter{To: "a@example.com"}, 5*time.Second)
+//	store.Emails.Add(inbox.Email{To: "a@example.com", Action: "reset-pwd"})
+//	e, ok := store.Emails.Latest(ctx, inbox.Filter{To: "a@example.com"}, 5*time.Second)
 package inbox
 
 import (
@@ -60,13 +61,6 @@ func (e Email) filled() Email {
 	return e
 }
 
-func fillAll(list []Email) []Email {
-	for i := range list {
-		list[i] = list[i].filled()
-	}
-	return list
-}
-
 // RelayStatus is how delivery of an email to the SMTP relay went.
 type RelayStatus struct {
 	// Status is pending, sent or failed.
@@ -107,12 +101,15 @@ func (m SMS) Size() int64 {
 	return int64(overhead + len(m.ID) + len(m.To) + len(m.Body) + len(m.Code) + len(m.Action))
 }
 
-func (e Email) recipient() string { return e.To }
-func (e Email) action() string    { return e.Action }
-func (e Email) id() string        { return e.ID }
-func (m SMS) recipient() string   { return m.To }
-func (m SMS) action() string      { return m.Action }
-func (m SMS) id() string          { return m.ID }
+func (e Email) recipient() string      { return e.To }
+func (e Email) action() string         { return e.Action }
+func (e Email) id() string             { return e.ID }
+func (e Email) withID(id string) Email { e.ID = id; return e }
+func (m SMS) recipient() string        { return m.To }
+func (m SMS) action() string           { return m.Action }
+func (m SMS) id() string               { return m.ID }
+func (m SMS) withID(id string) SMS     { m.ID = id; return m }
+func (m SMS) filled() SMS              { return m }
 
 // Filter selects messages; an empty field matches everything. To matches
 // the recipient exactly, ignoring letter case.
@@ -121,34 +118,41 @@ type Filter struct {
 	Action string
 }
 
-type message interface {
+// Message is what a Box holds: Email or SMS.
+type Message[T any] interface {
+	Email | SMS
 	recipient() string
 	action() string
 	id() string
+	withID(id string) T
+	filled() T
 	Size() int64
 }
 
+func (f Filter) match(to, action string) bool {
+	return (f.To == "" || strings.EqualFold(f.To, to)) &&
+		(f.Action == "" || f.Action == action)
+}
+
 // Quota is charged the bytes of every stored message and given them back
-// when the message goes. When it has no room, the store drops its own
-// oldest messages of that kind to make some; the new message is always
-// kept (Force charges it even past the quota).
+// when the message goes. When it has no room, the box drops its own
+// oldest messages to make some; the new message is always kept (Force
+// charges it even past the quota).
 type Quota interface {
 	Take(n int64) bool
 	Force(n int64)
 	Give(n int64)
 }
 
-func (f Filter) match(m message) bool {
-	return (f.To == "" || strings.EqualFold(f.To, m.recipient())) &&
-		(f.Action == "" || f.Action == m.action())
-}
-
 // Store holds the messages of one environment. Its zero value is not usable;
 // call New. All methods are safe for concurrent use.
 type Store struct {
-	mu     sync.Mutex
-	emails *ring.Ring[Email]
-	sms    *ring.Ring[SMS]
+	// Emails and SMS are the two boxes; they share the store's lock, its
+	// waiters and its subscribers.
+	Emails *Box[Email]
+	SMS    *Box[SMS]
+
+	mu sync.Mutex
 	// changed is closed and replaced whenever a message arrives, waking
 	// every waiter at once.
 	changed chan struct{}
@@ -156,9 +160,16 @@ type Store struct {
 	onWait func()
 	// subscribers receive every captured message.
 	subscribers map[chan Event]struct{}
-	// quota, when set, is charged emailBytes and smsBytes.
-	quota                Quota
-	emailBytes, smsBytes int64
+	// quota, when set, is charged the bytes of both boxes.
+	quota Quota
+}
+
+// Box holds the messages of one kind, oldest dropped first when full.
+type Box[T Message[T]] struct {
+	s     *Store
+	kind  string
+	list  *ring.Ring[T]
+	bytes int64
 }
 
 // Event is a captured message as Subscribe delivers it: Kind "email" or
@@ -167,6 +178,18 @@ type Store struct {
 type Event struct {
 	Kind string
 	ID   string
+}
+
+// New answers an empty store keeping at most limit emails and limit SMS
+// (the oldest are dropped); limit <= 0 means no limit.
+func New(limit int) *Store { return NewWithQuota(limit, nil) }
+
+// NewWithQuota is New with a Quota charged for the messages kept.
+func NewWithQuota(limit int, q Quota) *Store {
+	s := &Store{changed: make(chan struct{}), quota: q}
+	s.Emails = &Box[Email]{s: s, kind: "email", list: ring.New[Email](limit)}
+	s.SMS = &Box[SMS]{s: s, kind: "sms", list: ring.New[SMS](limit)}
+	return s
 }
 
 // Subscribe answers a channel that receives every message captured from
@@ -188,9 +211,11 @@ func (s *Store) Subscribe(buffer int) (<-chan Event, func()) {
 	}
 }
 
-// publishLocked sends ev to every subscriber that has room; the caller
-// holds s.mu.
-func (s *Store) publishLocked(ev Event) {
+// changedLocked wakes the waiters and tells the subscribers of ev; the
+// caller holds s.mu.
+func (s *Store) changedLocked(ev Event) {
+	close(s.changed)
+	s.changed = make(chan struct{})
 	for ch := range s.subscribers {
 		select {
 		case ch <- ev:
@@ -199,152 +224,96 @@ func (s *Store) publishLocked(ev Event) {
 	}
 }
 
-// New answers an empty store keeping at most limit emails and limit SMS
-// (the oldest are dropped); limit <= 0 means no limit.
-func New(limit int) *Store { return NewWithQuota(limit, nil) }
-
-// NewWithQuota is New with a Quota charged for the messages kept.
-func NewWithQuota(limit int, q Quota) *Store {
-	return &Store{emails: ring.New[Email](limit), sms: ring.New[SMS](limit), changed: make(chan struct{}), quota: q}
+// Clear empties both boxes.
+func (s *Store) Clear() {
+	s.mu.Lock()
+	s.Emails.clearLocked()
+	s.SMS.clearLocked()
+	s.mu.Unlock()
 }
 
-// AddEmail captures e, giving it an id when it has none, and answers it.
-func (s *Store) AddEmail(e Email) Email {
-	if e.ID == "" {
-		e.ID = uuid.NewString()
-	}
+// Restore replaces the store's messages (oldest first), as the boxes' All
+// answered them, charged whatever the quota (the restorer checked that
+// they fit).
+func (s *Store) Restore(emails []Email, sms []SMS) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keep(s, s.emails, &s.emailBytes, e)
-	s.notifyLocked()
-	s.publishLocked(Event{Kind: "email", ID: e.ID})
-	return e
-}
-
-// AddSMS captures m, giving it an id when it has none, and answers it.
-func (s *Store) AddSMS(m SMS) SMS {
-	if m.ID == "" {
-		m.ID = uuid.NewString()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	keep(s, s.sms, &s.smsBytes, m)
-	s.notifyLocked()
-	s.publishLocked(Event{Kind: "sms", ID: m.ID})
-	return m
-}
-
-// keep adds m to list, charging the quota; the caller holds s.mu.
-func keep[T message](s *Store, list *ring.Ring[T], bytes *int64, m T) {
-	cost := m.Size()
-	if s.quota != nil {
-		for !s.quota.Take(cost) {
-			old, ok := list.DropOldest()
-			if !ok {
-				s.quota.Force(cost) // the newest is always kept
-				break
-			}
-			s.release(bytes, old.Size())
-		}
-	}
-	if old, dropped := list.Add(m); dropped {
-		s.release(bytes, old.Size())
-	}
-	*bytes += cost
-}
-
-// restore adds m as a snapshot gives it, charged whatever the quota (the
-// restorer checked that it fits); the caller holds s.mu.
-func restore[T message](s *Store, list *ring.Ring[T], bytes *int64, m T) {
-	cost := m.Size()
-	if s.quota != nil {
-		s.quota.Force(cost)
-	}
-	if old, dropped := list.Add(m); dropped {
-		s.release(bytes, old.Size())
-	}
-	*bytes += cost
-}
-
-// release gives back n bytes of one kind; the caller holds s.mu.
-func (s *Store) release(bytes *int64, n int64) {
-	*bytes -= n
-	if s.quota != nil {
-		s.quota.Give(n)
-	}
-}
-
-// notifyLocked wakes the waiters; the caller holds s.mu.
-func (s *Store) notifyLocked() {
+	s.Emails.restoreLocked(emails)
+	s.SMS.restoreLocked(sms)
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
 
-// Emails answers the matching emails, newest first.
-func (s *Store) Emails(f Filter) []Email {
-	s.mu.Lock()
-	list := newestFirst(s.emails, f)
-	s.mu.Unlock()
-	return fillAll(list)
+// Add captures m, giving it an id when it has none, and answers it.
+func (b *Box[T]) Add(m T) T {
+	if m.id() == "" {
+		m = m.withID(uuid.NewString())
+	}
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	cost := m.Size()
+	if q := b.s.quota; q != nil {
+		for !q.Take(cost) {
+			old, ok := b.list.DropOldest()
+			if !ok {
+				q.Force(cost) // the newest is always kept
+				break
+			}
+			b.release(old.Size())
+		}
+	}
+	if old, dropped := b.list.Add(m); dropped {
+		b.release(old.Size())
+	}
+	b.bytes += cost
+	b.s.changedLocked(Event{Kind: b.kind, ID: m.id()})
+	return m
 }
 
-// SMS answers the matching SMS messages, newest first.
-func (s *Store) SMS(f Filter) []SMS {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return newestFirst(s.sms, f)
+// release gives back n bytes; the caller holds the store's lock.
+func (b *Box[T]) release(n int64) {
+	b.bytes -= n
+	if b.s.quota != nil {
+		b.s.quota.Give(n)
+	}
 }
 
-func newestFirst[T message](list *ring.Ring[T], f Filter) []T {
+// List answers the matching messages, newest first.
+func (b *Box[T]) List(f Filter) []T {
+	b.s.mu.Lock()
 	out := []T{}
-	list.Newest(func(m T) bool {
-		if f.match(m) {
+	b.list.Newest(func(m T) bool {
+		if f.match(m.recipient(), m.action()) {
 			out = append(out, m)
 		}
 		return true
 	})
-	return out
+	b.s.mu.Unlock()
+	return fillAll(out)
 }
 
-// Email answers the email with that id.
-func (s *Store) Email(id string) (Email, bool) {
-	s.mu.Lock()
-	e, ok := byID(s.emails, id)
-	s.mu.Unlock()
-	return e.filled(), ok
+// Get answers the message with that id.
+func (b *Box[T]) Get(id string) (T, bool) {
+	b.s.mu.Lock()
+	m, i := b.findLocked(id)
+	b.s.mu.Unlock()
+	return m.filled(), i >= 0
 }
 
-// SMSByID answers the SMS with that id.
-func (s *Store) SMSByID(id string) (SMS, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return byID(s.sms, id)
-}
-
-func byID[T message](list *ring.Ring[T], id string) (found T, ok bool) {
-	list.Newest(func(m T) bool {
-		if m.id() == id {
-			found, ok = m, true
+// findLocked answers the message with that id and its index, or -1.
+func (b *Box[T]) findLocked(id string) (T, int) {
+	for i := b.list.Len() - 1; i >= 0; i-- {
+		if m := b.list.At(i); m.id() == id {
+			return m, i
 		}
-		return !ok
-	})
-	return found, ok
+	}
+	var zero T
+	return zero, -1
 }
 
-// LatestEmail answers the newest matching email. When there is none it waits
-// up to wait for one to arrive, or until ctx ends.
-func (s *Store) LatestEmail(ctx context.Context, f Filter, wait time.Duration) (Email, bool) {
-	e, ok := latest(ctx, s, s.emails, f, wait)
-	return e.filled(), ok
-}
-
-// LatestSMS answers the newest matching SMS, waiting as LatestEmail does.
-func (s *Store) LatestSMS(ctx context.Context, f Filter, wait time.Duration) (SMS, bool) {
-	return latest(ctx, s, s.sms, f, wait)
-}
-
-// latest reads list under s.mu; it waits on the change channel, never polls.
-func latest[T message](ctx context.Context, s *Store, list *ring.Ring[T], f Filter, wait time.Duration) (T, bool) {
+// Latest answers the newest matching message. When there is none it waits
+// up to wait for one to arrive, or until ctx ends; it never polls.
+func (b *Box[T]) Latest(ctx context.Context, f Filter, wait time.Duration) (T, bool) {
 	var timeout <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -352,17 +321,17 @@ func latest[T message](ctx context.Context, s *Store, list *ring.Ring[T], f Filt
 		timeout = t.C
 	}
 	for {
-		s.mu.Lock()
+		b.s.mu.Lock()
 		var found T
 		ok := false
-		list.Newest(func(m T) bool {
-			found, ok = m, f.match(m)
+		b.list.Newest(func(m T) bool {
+			found, ok = m, f.match(m.recipient(), m.action())
 			return !ok
 		})
-		changed, onWait := s.changed, s.onWait
-		s.mu.Unlock()
+		changed, onWait := b.s.changed, b.s.onWait
+		b.s.mu.Unlock()
 		if ok {
-			return found, true
+			return found.filled(), true
 		}
 		var zero T
 		if timeout == nil {
@@ -381,88 +350,84 @@ func latest[T message](ctx context.Context, s *Store, list *ring.Ring[T], f Filt
 	}
 }
 
-// Clear empties the store.
-func (s *Store) Clear() {
-	s.mu.Lock()
-	s.clearLocked()
-	s.mu.Unlock()
-}
-
-func (s *Store) clearLocked() {
-	s.emails.Clear()
-	s.sms.Clear()
-	s.release(&s.emailBytes, s.emailBytes)
-	s.release(&s.smsBytes, s.smsBytes)
-}
-
-// SetRelay records the relay status of the email with that id and answers
-// the email as it now is.
-func (s *Store) SetRelay(id string, st RelayStatus) Email {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out Email
-	for i := range s.emails.Len() {
-		if e := s.emails.At(i); e.ID == id {
-			e.Relay = &st
-			s.emails.Set(i, e)
-			out = e
-		}
+// Update changes the message with that id in place with fn (which must
+// leave its size as it was: a status, not a body) and answers it as it
+// now is.
+func (b *Box[T]) Update(id string, fn func(*T)) (T, bool) {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	m, i := b.findLocked(id)
+	if i < 0 {
+		return m, false
 	}
-	return out.filled()
+	fn(&m)
+	b.list.Set(i, m)
+	return m.filled(), true
 }
 
-// DeleteEmail removes the email with that id and reports whether it was
+// Delete removes the message with that id and reports whether it was
 // there.
-func (s *Store) DeleteEmail(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	kept := s.emails.All()
-	s.emails.Clear()
+func (b *Box[T]) Delete(id string) bool {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	kept := b.list.All()
+	b.list.Clear()
 	found := false
-	for _, e := range kept {
-		if e.ID == id {
+	for _, m := range kept {
+		if m.id() == id {
 			found = true
-			s.release(&s.emailBytes, e.Size())
+			b.release(m.Size())
 			continue
 		}
-		s.emails.Add(e)
+		b.list.Add(m)
 	}
 	return found
 }
 
-// ClearEmails removes every email; SMS messages stay.
-func (s *Store) ClearEmails() {
-	s.mu.Lock()
-	s.emails.Clear()
-	s.release(&s.emailBytes, s.emailBytes)
-	s.mu.Unlock()
+// Clear removes every message of this box; the other box keeps its own.
+func (b *Box[T]) Clear() {
+	b.s.mu.Lock()
+	b.clearLocked()
+	b.s.mu.Unlock()
 }
 
-// All answers every email and SMS, oldest first, for a state snapshot.
-func (s *Store) All() ([]Email, []SMS) {
-	s.mu.Lock()
-	emails, sms := s.emails.All(), s.sms.All()
-	s.mu.Unlock()
-	return fillAll(emails), sms
+func (b *Box[T]) clearLocked() {
+	b.list.Clear()
+	b.release(b.bytes)
 }
 
-// Restore replaces the store's messages (oldest first), as All answered them.
-func (s *Store) Restore(emails []Email, sms []SMS) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clearLocked()
-	for _, e := range emails {
-		restore(s, s.emails, &s.emailBytes, e)
+func (b *Box[T]) restoreLocked(list []T) {
+	b.clearLocked()
+	for _, m := range list {
+		cost := m.Size()
+		if b.s.quota != nil {
+			b.s.quota.Force(cost)
+		}
+		if old, dropped := b.list.Add(m); dropped {
+			b.release(old.Size())
+		}
+		b.bytes += cost
 	}
-	for _, m := range sms {
-		restore(s, s.sms, &s.smsBytes, m)
-	}
-	s.notifyLocked()
 }
 
-// Count answers how many emails and SMS the store holds.
-func (s *Store) Count() (emails, sms int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.emails.Len(), s.sms.Len()
+// All answers every message, oldest first, for a state snapshot.
+func (b *Box[T]) All() []T {
+	b.s.mu.Lock()
+	list := b.list.All()
+	b.s.mu.Unlock()
+	return fillAll(list)
+}
+
+// Len answers how many messages the box holds.
+func (b *Box[T]) Len() int {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	return b.list.Len()
+}
+
+func fillAll[T Message[T]](list []T) []T {
+	for i := range list {
+		list[i] = list[i].filled()
+	}
+	return list
 }
