@@ -3,7 +3,6 @@ package emulatortest_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -37,9 +36,8 @@ func Example() {
 	fmt.Println(mail.Subject)
 
 	emu.Advance(61 * time.Minute)
-	res, _ := emu.Server.Client().Transport.RoundTrip(mustRequest(mail.Link))
-	loc, _ := url.Parse(res.Header.Get("Location"))
-	fmt.Println(loc.Query().Get("status"), loc.Query().Get("error"))
+	got := emu.FollowLink(mail.Link)
+	fmt.Println(got.Status, got.Error)
 	// Output:
 	// Reset your password
 	// 400 Invalid or expired access token
@@ -62,14 +60,6 @@ users:
 	// Output:
 	// 432987
 	// 200 OK
-}
-
-func mustRequest(link string) *http.Request {
-	req, err := http.NewRequest("GET", link, nil)
-	if err != nil {
-		panic(err)
-	}
-	return req
 }
 
 func TestHelpers(t *testing.T) {
