@@ -3,18 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -309,70 +302,6 @@ func TestStartUpErrors(t *testing.T) {
 	}
 }
 
-// TestOfficialClient runs the official altogic npm client (e2e/) against an
-// emulator started as `go run .` would, with the fixtures of testdata/e2e.yaml.
-func TestOfficialClient(t *testing.T) {
-	runNodeTests(t, "official-client.test.js")
-}
-
-// TestMailHogClient reads the emulator's emails with the mailhog npm client.
-func TestMailHogClient(t *testing.T) {
-	runNodeTests(t, "mailhog-client.test.js")
-}
-
-// TestInboxPageInChromium uses the inbox page in headless Chromium; the
-// screenshot it takes is kept in artifacts/.
-func TestInboxPageInChromium(t *testing.T) {
-	needChromium(t)
-	runNodeTests(t, "inbox-page.test.js")
-}
-
-// TestAttackingPagesInChromium has pages of other origins, and a DNS
-// rebinding page, try to read and change the control plane through the
-// browser.
-func TestAttackingPagesInChromium(t *testing.T) {
-	needChromium(t)
-	runNodeTests(t, "attacker.test.js")
-}
-
-func needChromium(t *testing.T) {
-	t.Helper()
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("the browser tests need Chromium at %s (Debian: apt-get install chromium; or set CHROMIUM): %v", chromium, err)
-	}
-}
-
-// runNodeTests starts the emulator with testdata/e2e.yaml and runs one
-// test file of e2e/ with Node's test runner against it.
-func runNodeTests(t *testing.T, file string) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is needed for the end-to-end tests: install Node.js 20 or later")
-	}
-	if _, err := os.Stat("e2e/node_modules/altogic/package.json"); err != nil {
-		t.Fatal("the end-to-end test packages are not installed: run `npm ci --prefix e2e` first")
-	}
-	s := start(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "testdata/e2e.yaml"}, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", file)
-	cmd.Dir = "e2e"
-	artifacts, _ := filepath.Abs("artifacts")
-	cmd.Env = append(os.Environ(), "EMULATOR_URL="+s.url, "ARTIFACTS_DIR="+artifacts)
-	out, err := cmd.CombinedOutput()
-	t.Logf("node --test %s:\n%s", file, out)
-	if err != nil {
-		t.Fatalf("%s failed: %v", file, err)
-	}
-	if !regexp.MustCompile(`(?m)^ℹ pass [1-9]`).Match(out) || !regexp.MustCompile(`(?m)^ℹ fail 0$`).Match(out) {
-		t.Fatalf("%s ran no passing test, or some failed", file)
-	}
-}
-
 func TestCoverageAndStateFiles(t *testing.T) {
 	dir := t.TempDir()
 	cov, state := filepath.Join(dir, "coverage.json"), filepath.Join(dir, "state.json")
@@ -427,165 +356,6 @@ func TestCoverageAndStateFiles(t *testing.T) {
 	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--import", bad}, func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--import "+bad) {
 		t.Fatalf("a bad snapshot: %v", err)
-	}
-}
-
-// TestSMTPRelayToMailpit relays a reset email into a real Mailpit started
-// on loopback (go install github.com/axllent/mailpit@v1.33.1; test.sh puts
-// it in .bin/): over plain SMTP, and over STARTTLS with authentication.
-func TestSMTPRelayToMailpit(t *testing.T) {
-	mailpit := os.Getenv("MAILPIT")
-	if mailpit == "" {
-		if p, err := exec.LookPath("mailpit"); err == nil {
-			mailpit = p
-		} else {
-			mailpit, _ = filepath.Abs(filepath.Join(".bin", "mailpit"))
-		}
-	}
-	if _, err := os.Stat(mailpit); err != nil {
-		t.Fatalf("Mailpit is needed: GOBIN=$PWD/.bin go install github.com/axllent/mailpit@v1.33.1 (or set MAILPIT): %v", err)
-	}
-	t.Run("plain", func(t *testing.T) {
-		smtpAddr, httpAddr := startMailpit(t, mailpit)
-		relayReset(t, httpAddr, "--smtp-relay", smtpAddr, "--smtp-tls", "none")
-	})
-	t.Run("STARTTLS and authentication", func(t *testing.T) {
-		cert, key := selfSignedCert(t)
-		smtpAddr, httpAddr := startMailpit(t, mailpit, "--smtp-tls-cert", cert, "--smtp-tls-key", key,
-			"--smtp-require-starttls", "--smtp-auth-accept-any")
-		relayReset(t, httpAddr, "--smtp-relay", smtpAddr, "--smtp-tls", "starttls", "--smtp-insecure",
-			"--smtp-username", "team", "--smtp-password", "relay-secret")
-	})
-}
-
-// startMailpit starts Mailpit on two free loopback ports and waits until
-// it says both servers are up.
-func startMailpit(t *testing.T, bin string, args ...string) (smtpAddr, httpAddr string) {
-	smtpAddr, httpAddr = freeAddr(t), freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	args = append([]string{"--smtp", smtpAddr, "--listen", httpAddr, "--database", filepath.Join(t.TempDir(), "mailpit.db")}, args...)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	out, _ := cmd.StdoutPipe()
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	sc := bufio.NewScanner(out)
-	for up := 0; up < 2; {
-		if !sc.Scan() {
-			t.Fatal("Mailpit stopped before it was up")
-		}
-		line := sc.Text()
-		if strings.Contains(line, "[smtpd] starting on") || strings.Contains(line, "[http] accessible via") {
-			up++
-		}
-	}
-	go io.Copy(io.Discard, out)
-	return smtpAddr, httpAddr
-}
-
-// relayReset starts the emulator with the relay flags, sends a reset email
-// and checks Mailpit's copy and the inbox entry's relay status.
-func relayReset(t *testing.T, mailpitHTTP string, relayFlags ...string) {
-	s := start(t, append([]string{"--addr", "127.0.0.1:0"}, relayFlags...), nil)
-	req, _ := http.NewRequest("POST", s.url+"/_api/rest/v1/auth/send-reset?email=verified@example.com", nil)
-	req.Header.Set("X-Client-Key", "k")
-	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
-		t.Fatalf("send-reset: %v %v", res, err)
-	}
-	for line := range s.lines {
-		if strings.Contains(line, "email relay failed") {
-			t.Fatalf("relay failed: %s", line)
-		}
-		if strings.Contains(line, "email relayed") {
-			break
-		}
-	}
-	var list struct {
-		Messages []struct {
-			ID      string
-			Subject string
-			To      []struct{ Address string }
-			From    struct{ Address string }
-		}
-	}
-	getJSON(t, "http://"+mailpitHTTP+"/api/v1/messages", &list)
-	if len(list.Messages) != 1 || list.Messages[0].Subject != "Reset your password" ||
-		list.Messages[0].To[0].Address != "verified@example.com" || list.Messages[0].From.Address != "noreply@mail.app.altogic.com" {
-		t.Fatalf("Mailpit has %+v", list.Messages)
-	}
-	var msg struct {
-		Text, HTML string
-		MessageID  string
-	}
-	getJSON(t, "http://"+mailpitHTTP+"/api/v1/message/"+list.Messages[0].ID, &msg)
-	link := regexp.MustCompile(`http://\S+/_auth/verify\?key=[0-9a-f]+&action=reset-pwd`).FindString(msg.Text)
-	if link == "" || !strings.Contains(msg.HTML, "Reset password") || !strings.HasSuffix(msg.MessageID, "@altogic-emulator") {
-		t.Fatalf("Mailpit's copy: %+v", msg)
-	}
-	entry := struct{ Relay struct{ Status string } }{}
-	getJSON(t, s.url+"/_emulator/inbox/emails/latest", &entry)
-	if entry.Relay.Status != "sent" {
-		t.Fatalf("inbox entry relay status %q", entry.Relay.Status)
-	}
-	// The link in Mailpit's copy works.
-	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(link)
-	if err != nil || res.StatusCode != 302 || !strings.Contains(res.Header.Get("Location"), "action=reset-pwd&access_token=") {
-		t.Fatalf("following Mailpit's link: %v %v", res, err)
-	}
-}
-
-// selfSignedCert writes a certificate and key for 127.0.0.1 and answers
-// their files.
-func selfSignedCert(t *testing.T) (certFile, keyFile string) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
-	return certFile, keyFile
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s: %s", url, res.Status)
-	}
-	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the end-to-end tests need when it is
 # missing: the npm packages of e2e/ (the official altogic client, the mailhog
-# client, playwright-core), Mailpit (for the SMTP relay test) and Debian's
-# Chromium (for the inbox page test, installed with apt-get when run as
-# root). Then gofmt, go vet, staticcheck, go test -race over every package, and a short
-# run of each fuzz target.
+# client, playwright-core, and validator and useragent for the differential
+# tests), Mailpit (for the SMTP relay test) and Debian's Chromium (for the
+# browser tests, installed with apt-get when run as root). Then gofmt, go
+# vet, staticcheck, go test -race over every package with the end-to-end
+# suites on (ALTOGIC_EMULATOR_E2E=1: a missing tool fails them), and a
+# short run of each fuzz target. `go test ./...` alone needs only Go: it
+# skips the end-to-end suites, saying so.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -35,9 +38,9 @@ fi
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-echo "== go test -race ./..."
+echo "== go test -race ./... (with the end-to-end suites of e2e/ and the differential tests)"
 mkdir -p artifacts
-go test -race -count=1 ./...
+ALTOGIC_EMULATOR_E2E=1 go test -race -count=1 ./...
 
 echo "== benchmarks, one run each (so that a broken one fails here)"
 go test -run='^$' -bench=. -benchtime=1x ./...
