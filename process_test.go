@@ -424,3 +424,109 @@ func TestMalformedRequestsGetTheEnvelope(t *testing.T) {
 		t.Logf("%.50q: %d %s: %s", raw, res.StatusCode, env.Errors[0].Code, env.Errors[0].Message)
 	}
 }
+
+// TestSIGTERMWithTheBuiltBinary: a request in flight (here in a fault's
+// delay, which ends) finishes, a held-open wait and an upload still
+// arriving end at once, and the process exits 0 within 5 seconds.
+func TestSIGTERMWithTheBuiltBinary(t *testing.T) {
+	cmd := exec.Command(builtBinary(t), "--addr", "127.0.0.1:0", "--log-level", "debug")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	await := func(what string) string {
+		for line := range lines {
+			if strings.Contains(line, what) {
+				return line
+			}
+		}
+		t.Fatalf("the emulator ended before logging %q", what)
+		return ""
+	}
+	url := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(await("listening on"))
+
+	post := func(path, body string) (int, error) {
+		req, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
+		req.Header.Set("X-Client-Key", "k")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+	if code, err := post("/_emulator/faults", `{"operation":"sendResetPwdEmail","delayMs":1500}`); err != nil || code != 201 {
+		t.Fatalf("fault: %d %v", code, err)
+	}
+	inFlight := make(chan int, 1)
+	go func() {
+		code, err := post("/_api/rest/v1/auth/send-reset?email=verified@example.com", "")
+		if err != nil {
+			code = -1
+		}
+		inFlight <- code
+	}()
+	await("fault applied")
+	waited := make(chan int, 1)
+	go func() {
+		res, err := http.Get(url + "/_emulator/inbox/sms/latest?wait=60s")
+		if err != nil {
+			waited <- -1
+			return
+		}
+		res.Body.Close()
+		waited <- res.StatusCode
+	}()
+	await("waiting for SMS")
+	// An upload that stalled.
+	upload, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer upload.Close()
+	fmt.Fprintf(upload, "POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\nX-Client-Key: k\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+	// A connection that never sends a byte, as a browser's preconnection:
+	// net/http's Shutdown would wait 5s for its request.
+	silent, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	await("connection opened")
+
+	began := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5s after SIGTERM")
+	}
+	t.Logf("exited %v after SIGTERM", time.Since(began))
+	if code := <-inFlight; code != 200 {
+		t.Fatalf("the request in flight got %d", code)
+	}
+	if code := <-waited; code != 404 {
+		t.Fatalf("the held-open wait got %d", code)
+	}
+	if res, err := http.ReadResponse(bufio.NewReader(upload), nil); err != nil || res.StatusCode != 503 {
+		t.Fatalf("the stalled upload: %v %v", res, err)
+	}
+}

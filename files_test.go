@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCoverageAndStateFiles(t *testing.T) {
+	dir := t.TempDir()
+	cov, state := filepath.Join(dir, "coverage.json"), filepath.Join(dir, "state.json")
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--coverage-out", cov, "--export-on-exit", state}, nil)
+	post := func(url string) int {
+		req, _ := http.NewRequest("POST", url, nil)
+		req.Header.Set("X-Client-Key", "k")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(s.url + "/e:kept/_api/rest/v1/auth/send-reset?email=verified@example.com"); code != 200 {
+		t.Fatalf("send-reset: %d", code)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	var rep struct {
+		Operations []struct {
+			OperationID string         `json:"operationId"`
+			Statuses    map[string]int `json:"statuses"`
+		}
+		UnexercisedOperations []string `json:"unexercisedOperations"`
+	}
+	data, err := os.ReadFile(cov)
+	if err != nil || json.Unmarshal(data, &rep) != nil || len(rep.UnexercisedOperations) == 0 {
+		t.Fatalf("coverage file: %v %s", err, data)
+	}
+	for _, op := range rep.Operations {
+		if op.OperationID == "sendResetPwdEmail" && op.Statuses["200"] != 1 {
+			t.Fatalf("coverage of sendResetPwdEmail: %v", op.Statuses)
+		}
+	}
+	if matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(matches) != 0 {
+		t.Fatalf("temporary files left: %v", matches)
+	}
+
+	// The exported state comes back with --import: the email is still there.
+	s = start(t, []string{"--addr", "127.0.0.1:0", "--import", state}, nil)
+	res, err := http.Get(s.url + "/e:kept/_emulator/inbox/emails/latest?to=verified@example.com")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("after --import: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"version":1,"environments":{"x":{"version":7}}}`), 0o600)
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--import", bad}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--import "+bad) {
+		t.Fatalf("a bad snapshot: %v", err)
+	}
+}
+
+func TestExportToAnUnwritablePlaceFailsLoudly(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "state.json")
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--export-on-exit", missing, "--coverage-out", missing + ".cov"}, nil)
+	err := s.stop()
+	if err == nil || !strings.Contains(err.Error(), "write "+missing) || !strings.Contains(err.Error(), "write "+missing+".cov") {
+		t.Fatalf("stop: %v", err)
+	}
+}
