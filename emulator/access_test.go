@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
@@ -175,4 +176,53 @@ func TestHealthNeedsNoAdminToken(t *testing.T) {
 		t.Fatalf("health %+v", health)
 	}
 	h.do("GET", "/_emulator/environments", nil, nil).wantStatus(t, 401)
+}
+
+func TestClientKeys(t *testing.T) {
+	h := newHarness(t, mustParse(t, "keys.yaml", "clientKeys: [good-key]\nusers: []\n"))
+	h.do("POST", "/_api/rest/v1/auth/send-reset?email=a@example.com", hdr{"X-Client-Key": "bad-key"}, nil).
+		wantError(t, 401, "invalid_client_key", "")
+	h.do("POST", "/_api/rest/v1/auth/send-reset?email=a@example.com", nil, nil).
+		wantError(t, 401, "missing_client_key", "")
+	h.do("POST", "/_api/rest/v1/auth/send-reset?email=a@example.com", hdr{"X-Client-Key": "good-key"}, nil).
+		wantError(t, 401, "invalid_credentials", "")
+	// The control API and links need no key.
+	h.do("GET", "/_emulator/health", nil, nil).wantStatus(t, 200)
+	h.do("GET", "/_auth/verify?key=x", nil, nil).wantStatus(t, 302)
+}
+
+func TestCORS(t *testing.T) {
+	h := newHarness(t, nil)
+	pre := h.do("OPTIONS", "/_api/rest/v1/auth/signin-email", hdr{
+		"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "content-type,x-client,x-client-key,session",
+	}, nil).wantStatus(t, 204)
+	if pre.header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" ||
+		pre.header.Get("Access-Control-Allow-Credentials") != "true" ||
+		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "X-Client-Key") ||
+		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Session") {
+		t.Fatalf("preflight headers %v", pre.header)
+	}
+	res := h.do("POST", "/_api/rest/v1/auth/send-reset?email=nobody@example.com", hdr{"Origin": "http://app.test", "X-Client-Key": "k"}, nil)
+	if res.header.Get("Access-Control-Allow-Origin") != "http://app.test" || res.header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("an error answer lacks CORS headers: %v", res.header)
+	}
+}
+
+func TestAdminToken(t *testing.T) {
+	var logs bytes.Buffer
+	h := newHarnessWith(t, Options{AdminToken: "s3cret-admin", Logger: newTextLogger(&logs)})
+	for _, path := range []string{"/_emulator/users", "/_emulator/", "/api/v2/messages", "/e:x/_emulator/config"} {
+		h.do("GET", path, nil, nil).wantError(t, 401, "admin_token_required", "")
+		h.do("GET", path, hdr{"Authorization": "Bearer wrong"}, nil).wantError(t, 401, "invalid_admin_token", "")
+		h.do("GET", path, hdr{"Authorization": "Basic czNjcmV0"}, nil).wantError(t, 401, "invalid_admin_token", "")
+		h.do("GET", path, hdr{"Authorization": "Bearer s3cret-admin"}, nil).wantStatus(t, 200)
+	}
+	h.do("GET", "/_emulator/inbox/emails?admin_token=s3cret-admin", nil, nil).wantStatus(t, 200)
+	// The Altogic API and email links never need it.
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	h.do("GET", "/_auth/verify?key=nope", nil, nil).wantStatus(t, 302)
+	if strings.Contains(logs.String(), "s3cret-admin") {
+		t.Fatal("the admin token was logged")
+	}
 }

@@ -168,21 +168,6 @@ func TestSignInErrors(t *testing.T) {
 	}
 }
 
-func TestParseUserAgent(t *testing.T) {
-	cases := map[string][3]string{
-		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0":                                                        {"Firefox", "120", "Windows"},
-		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1": {"Safari", "17", "iOS"},
-		"node-fetch/1.0 (+https://github.com/bitinn/node-fetch)":                                                                                  {"node-fetch", "1", "Other"},
-		"": {"Other", "0", "Other"},
-	}
-	for ua, want := range cases {
-		got := parseUserAgent(ua)
-		if got.Family != want[0] || got.Major != want[1] || got.OS.Family != want[2] {
-			t.Errorf("%q parsed as %+v", ua, got)
-		}
-	}
-}
-
 // User data comes back as Altogic, a JavaScript server, answers it:
 // numbers as doubles (1e400 is null), the last of a key given twice.
 func TestUserDataIsKeptAsJavaScriptWould(t *testing.T) {
@@ -197,4 +182,31 @@ func TestUserDataIsKeptAsJavaScriptWould(t *testing.T) {
 			t.Errorf("the user lacks %s: %s", want, res.body)
 		}
 	}
+}
+
+func TestAuthKindsCanBeSwitchedOff(t *testing.T) {
+	h := newHarness(t, nil)
+	h.patchConfig("", map[string]any{"emailAuth": false})
+	h.api("POST", "/signup-email", "", map[string]string{"email": "a@example.com", "password": "Passw0rd!"}).wantError(t, 401, "not_allowed", "Email authentication is not enabled in your app version settings.")
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantError(t, 401, "not_allowed", "Email authentication is not enabled in your app version settings.")
+	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}).wantStatus(t, 200)
+	h.patchConfig("", map[string]any{"emailAuth": true, "phoneAuth": false})
+	for _, path := range []string{"/signup-phone", "/signin-phone", "/send-code?phone=%2B15555555555", "/send-reset-code?phone=%2B15555555555",
+		"/resend-code?phone=%2B15555555555", "/signin-code?phone=%2B15555555555&code=1", "/verify-phone?phone=%2B15555555555&code=1",
+		"/reset-pwd-code?phone=%2B15555555555&code=1"} {
+		var body any
+		if !strings.Contains(path, "?") || strings.HasPrefix(path, "/reset-pwd-code") {
+			body = map[string]string{"phone": "+15555555555", "password": "Passw0rd!", "newPassword": "Passw0rd!"}
+		}
+		h.api("POST", path, "", body).wantError(t, 401, "not_allowed", "Phone number based authentication is not enabled in your app version settings.")
+	}
+	h.signInEmail(verified, "Passw0rd!")
+}
+
+func TestPasswordLengthSettings(t *testing.T) {
+	h := newHarness(t, nil)
+	h.patchConfig("", map[string]any{"minPasswordLength": 10, "maxPasswordLength": 12})
+	h.api("POST", "/signup-email", "", map[string]string{"email": "a@example.com", "password": "Passw0rd!"}).
+		wantError(t, 400, "validation_error", "Password can be at least 10 and at most 12 characters long")
+	h.api("POST", "/signup-email", "", map[string]string{"email": "a@example.com", "password": "Passw0rd!xy"}).wantStatus(t, 200)
 }

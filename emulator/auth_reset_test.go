@@ -1,11 +1,12 @@
 package emulator
 
 import (
-	"net/http"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -78,40 +79,6 @@ func TestResetLinkAndAccessTokenExpire(t *testing.T) {
 	h.clock.Advance(61 * time.Minute)
 	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "N3w-secret"}).
 		wantError(t, 403, "invalid_access_token", "Invalid or expired access token")
-}
-
-func TestVerifyLinkFailures(t *testing.T) {
-	h := newHarness(t, nil)
-	cases := map[string]string{
-		"/_auth/verify?key=nope&action=reset-pwd": "status=400&action=reset-pwd&error=Invalid+or+expired+access+token",
-		"/_auth/verify?key=nope":                  "status=400&error=Invalid+or+expired+access+token",
-		"/_auth/verify":                           "status=400&error=Invalid+or+expired+access+token",
-		"/_auth/verify?key=&action=bogus":         "status=400&error=Invalid+or+expired+access+token",
-	}
-	for path, want := range cases {
-		res := h.do("GET", path, nil, nil).wantStatus(t, http.StatusFound)
-		if got := res.header.Get("Location"); got != "http://localhost:3000/auth-redirect?"+want {
-			t.Errorf("%s redirected to %s", path, got)
-		}
-	}
-}
-
-func TestRedirectURLMustNameAPageOrAnApp(t *testing.T) {
-	h := newHarness(t, nil)
-	h.do("PATCH", "/_emulator/config", nil, map[string]any{"redirectUrl": "javascript:alert(1)"}).
-		wantError(t, 400, "invalid_config", `The settings are not valid: redirectUrl "javascript:alert(1)" must name a page or an app, not a javascript: URL`)
-	h.patchConfig("", map[string]any{"redirectUrl": "myapp://auth"})
-}
-
-func TestRedirectKeepsExistingQuery(t *testing.T) {
-	h := newHarness(t, nil)
-	h.patchConfig("", map[string]any{"redirectUrl": "myapp://auth/cb?from=email"})
-	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
-	loc := h.do("GET", strings.TrimPrefix(h.latestEmail("", verified, "").Link, h.srv.URL), nil, nil).
-		wantStatus(t, http.StatusFound).header.Get("Location")
-	if !regexp.MustCompile(`^myapp://auth/cb\?from=email&status=200&action=reset-pwd&access_token=[0-9a-f]{22}$`).MatchString(loc) {
-		t.Fatalf("redirect %q", loc)
-	}
 }
 
 func TestSendResetPwdEmailErrors(t *testing.T) {
@@ -352,5 +319,60 @@ func TestResetPwdWithCodeErrors(t *testing.T) {
 	}
 	if wins != 1 {
 		t.Fatalf("%d concurrent code resets won", wins)
+	}
+}
+
+// TestConcurrentResetFlows runs 64 clients doing complete reset flows across
+// 16 environments at once (bounded: 3 flows each, loopback only): no errors,
+// every new password signs in, and no token or code is redeemed twice.
+func TestConcurrentResetFlows(t *testing.T) {
+	h := newHarness(t, nil)
+	const clients, envs, flows = 64, 16, 3
+	var redeemed, rejectedReuse atomic.Int64
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			env := fmt.Sprintf("load-%d", i%envs)
+			prefix := "/e:" + env
+			email := fmt.Sprintf("client%d@example.com", i)
+			phone := fmt.Sprintf("+1555000%04d", i)
+			h.do("POST", prefix+"/_emulator/users", nil, map[string]any{
+				"email": email, "phone": phone, "password": "Start-pw0", "emailVerified": true, "phoneVerified": true,
+			}).wantStatus(t, 201)
+			password := "Start-pw0"
+			for f := range flows {
+				next := fmt.Sprintf("New-pw-%d-%d", i, f)
+				if f%2 == 0 { // by email link
+					h.envAPI(env, "POST", "/send-reset?email="+email, "", nil).wantStatus(t, 200)
+					var m struct{ Link string }
+					h.do("GET", prefix+"/_emulator/inbox/emails/latest?wait=10s&action=reset-pwd&to="+url.QueryEscape(email), nil, nil).wantStatus(t, 200).json(t, &m)
+					token := h.follow(m.Link).Query().Get("access_token")
+					h.envAPI(env, "POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": next}).wantStatus(t, 200)
+					redeemed.Add(1)
+					if h.envAPI(env, "POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "Other-pw0"}).status == 403 {
+						rejectedReuse.Add(1)
+					}
+				} else { // by SMS code
+					h.envAPI(env, "POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
+					var s struct{ Code string }
+					h.do("GET", prefix+"/_emulator/inbox/sms/latest?wait=10s&action=reset-pwd-code&to="+url.QueryEscape(phone), nil, nil).wantStatus(t, 200).json(t, &s)
+					q := "?phone=" + url.QueryEscape(phone) + "&code=" + s.Code
+					h.envAPI(env, "POST", "/reset-pwd-code"+q, "", map[string]string{"newPassword": next}).wantStatus(t, 200)
+					redeemed.Add(1)
+					if h.envAPI(env, "POST", "/reset-pwd-code"+q, "", map[string]string{"newPassword": "Other-pw0"}).status == 403 {
+						rejectedReuse.Add(1)
+					}
+				}
+				h.envAPI(env, "POST", "/signin-email", "", map[string]string{"email": email, "password": password}).wantStatus(t, 401)
+				h.envAPI(env, "POST", "/signin-email", "", map[string]string{"email": email, "password": next}).wantStatus(t, 200)
+				password = next
+			}
+		}()
+	}
+	wg.Wait()
+	if redeemed.Load() != clients*flows || rejectedReuse.Load() != clients*flows {
+		t.Fatalf("%d flows redeemed, %d reuses rejected; want %d of each", redeemed.Load(), rejectedReuse.Load(), clients*flows)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/inbox"
 )
@@ -190,4 +191,71 @@ func TestMailHogAPI(t *testing.T) {
 		t.Fatal("MailHog's delete-all removed SMS")
 	}
 	h.do("GET", "/e:other/api/v2/messages", nil, nil).wantStatus(t, 200)
+}
+
+func TestInboxAPI(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	h.clock.Advance(time.Second)
+	h.api("POST", "/send-reset?email=both@example.com", "", nil).wantStatus(t, 200)
+	h.api("POST", "/send-reset-code?phone=%2B15555555555", "", nil).wantStatus(t, 200)
+
+	var list struct{ Emails []inbox.Email }
+	h.do("GET", "/_emulator/inbox/emails", nil, nil).wantStatus(t, 200).json(t, &list)
+	if len(list.Emails) != 2 || list.Emails[0].To != "both@example.com" || list.Emails[1].To != verified {
+		t.Fatalf("emails are not newest first: %+v", list.Emails)
+	}
+	h.do("GET", "/_emulator/inbox/emails?to=VERIFIED@example.com", nil, nil).wantStatus(t, 200).json(t, &list)
+	if len(list.Emails) != 1 || list.Emails[0].To != verified {
+		t.Fatalf("to filter: %+v", list.Emails)
+	}
+	h.do("GET", "/_emulator/inbox/emails?action=magic-link", nil, nil).wantStatus(t, 200).json(t, &list)
+	if len(list.Emails) != 0 {
+		t.Fatalf("action filter: %+v", list.Emails)
+	}
+	h.do("GET", "/_emulator/inbox/emails?action=bogus", nil, nil).wantError(t, 400, "validation_error", "")
+
+	var one inbox.Email
+	id := h.latestEmail("", verified, "").ID
+	h.do("GET", "/_emulator/inbox/emails/"+id, nil, nil).wantStatus(t, 200).json(t, &one)
+	if one.To != verified {
+		t.Fatalf("by id: %+v", one)
+	}
+	h.do("GET", "/_emulator/inbox/emails/nope", nil, nil).wantError(t, 404, "not_found", "")
+
+	var sms struct{ SMS []inbox.SMS }
+	h.do("GET", "/_emulator/inbox/sms?to=+15555555555", nil, nil).wantStatus(t, 200).json(t, &sms)
+	if len(sms.SMS) != 1 || sms.SMS[0].Action != "reset-pwd-code" {
+		t.Fatalf("sms list: %+v", sms.SMS)
+	}
+	h.do("GET", "/_emulator/inbox/sms/"+sms.SMS[0].ID, nil, nil).wantStatus(t, 200)
+	h.do("GET", "/_emulator/inbox/sms/nope", nil, nil).wantError(t, 404, "not_found", "")
+	h.do("GET", "/_emulator/inbox/sms/latest?to=%2B15555550100", nil, nil).
+		wantError(t, 404, "not_found", "No SMS to +15555550100 has been captured.")
+	h.do("GET", "/_emulator/inbox/sms/latest?wait=forever", nil, nil).wantError(t, 400, "validation_error", "")
+	h.do("GET", "/_emulator/inbox/sms/latest?wait=61s", nil, nil).wantError(t, 400, "validation_error", "")
+	h.do("GET", "/_emulator/inbox/sms/latest?to=%2B15555550100&wait=20ms", nil, nil).
+		wantError(t, 404, "not_found", "No SMS to +15555550100 arrived within 20ms.")
+
+	h.do("DELETE", "/_emulator/inbox", nil, nil).wantStatus(t, 204)
+	h.do("GET", "/_emulator/inbox/emails", nil, nil).wantStatus(t, 200).json(t, &list)
+	h.do("GET", "/_emulator/inbox/sms", nil, nil).wantStatus(t, 200).json(t, &sms)
+	if len(list.Emails)+len(sms.SMS) != 0 {
+		t.Fatal("inbox not cleared")
+	}
+}
+
+// latest with wait answers the message that arrives while it waits.
+func TestLatestWaitsForTheMessage(t *testing.T) {
+	h := newHarness(t, nil)
+	got := make(chan resp, 1)
+	go func() {
+		got <- h.do("GET", "/_emulator/inbox/emails/latest?to="+verified+"&wait=30s", nil, nil)
+	}()
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	var m inbox.Email
+	(<-got).wantStatus(t, 200).json(t, &m)
+	if m.To != verified || m.Action != "reset-pwd" {
+		t.Fatalf("waited for %+v", m)
+	}
 }

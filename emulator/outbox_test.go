@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"bytes"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -87,5 +89,20 @@ func TestAFailedCallSendsNothing(t *testing.T) {
 	}
 	if n := len(en.inbox.Emails.List(inbox.Filter{})); n != 1 {
 		t.Fatalf("%d emails, want 1", n)
+	}
+}
+
+func TestNoPasswordInLogs(t *testing.T) {
+	var logs bytes.Buffer
+	h := newHarnessWith(t, Options{Logger: newTextLogger(&logs)})
+	h.api("POST", "/signup-email", "", map[string]string{"email": "log@example.com", "password": "Pa55-in-log"}).wantStatus(t, 200)
+	h.signInEmail(verified, "Passw0rd!")
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	token := h.follow(h.latestEmail("", verified, "reset-pwd").Link).Query().Get("access_token")
+	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "Reset-in-log"}).wantStatus(t, 200)
+	for _, secret := range []string{"Pa55-in-log", "Passw0rd!", "Reset-in-log", "passwordHash", "salt"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Fatalf("the log has %q:\n%s", secret, logs.String())
+		}
 	}
 }

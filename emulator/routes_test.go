@@ -28,3 +28,11 @@ func TestRouteTableLockRule(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryRouteHasAnOperationAndHandler(t *testing.T) {
+	h := newHarness(t, nil)
+	ids := h.em.spec.OperationIDs()
+	if len(ids) != len(h.em.ops) {
+		t.Fatalf("openapi.yaml has %d operations, the route table %d", len(ids), len(h.em.ops))
+	}
+}

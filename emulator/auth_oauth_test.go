@@ -1,0 +1,44 @@
+package emulator
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestOAuthProvider(t *testing.T) {
+	h := newHarness(t, nil)
+	page := h.do("GET", "/_auth/github", nil, nil).wantStatus(t, 200)
+	if !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") || !strings.Contains(string(page.body), `<form method="get">`) ||
+		strings.Contains(string(page.body), "<script") {
+		t.Fatalf("consent page: %s", page.body)
+	}
+	res := h.do("GET", "/_auth/google?email=Gina@Example.com&name=Gina&id=g-123", nil, nil).wantStatus(t, http.StatusFound)
+	loc, _ := url.Parse(res.header.Get("Location"))
+	if !regexp.MustCompile(`^access_token=[0-9a-f]{22}&action=oauth-signup&status=200$`).MatchString(loc.RawQuery) {
+		t.Fatalf("redirect %q", loc.RawQuery)
+	}
+	grant := h.grant(loc.Query().Get("access_token"))
+	if grant.User["provider"] != "google" || grant.User["providerUserId"] != "g-123" || grant.User["email"] != "gina@example.com" ||
+		grant.User["name"] != "Gina" || grant.User["emailVerified"] != true || grant.Session == nil {
+		t.Fatalf("grant %+v", grant)
+	}
+	again, _ := url.Parse(h.do("GET", "/_auth/google?email=gina@example.com&id=g-123", nil, nil).wantStatus(t, 302).header.Get("Location"))
+	if again.Query().Get("action") != "oauth-signin" {
+		t.Fatalf("second sign-in %q", again.RawQuery)
+	}
+	h.api("POST", "/signin-email", "", map[string]string{"email": "gina@example.com", "password": "whatever"}).
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. You have signed up using your google credentials. You cannot sign in with an email and password.")
+
+	clash, _ := url.Parse(h.do("GET", "/_auth/github?email="+verified, nil, nil).wantStatus(t, 302).header.Get("Location"))
+	if clash.Query().Get("status") != "401" || clash.Query().Get("action") != "oauth-signin" ||
+		!strings.Contains(clash.Query().Get("error"), "An account with the same email ("+verified+") already exists") {
+		t.Fatalf("clash redirect %q", clash.RawQuery)
+	}
+	h.do("GET", "/_auth/myspace?email=a@example.com", nil, nil).wantError(t, 400, "validation_error", "")
+	if bad := h.do("GET", "/_auth/apple?email=nope", nil, nil).wantStatus(t, 200); !strings.Contains(string(bad.body), "Not a valid email address format") {
+		t.Fatal("the consent page does not say the email is invalid")
+	}
+}

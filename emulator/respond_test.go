@@ -1,0 +1,57 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestUnknownErrorsStillSpeakTheEnvelope(t *testing.T) {
+	rec := newRecorder()
+	em, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	em.writeError(rec, nil, asAPIError(http.ErrHandlerTimeout))
+	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"internal_server_error"`) {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+// Large answers (a list of megabytes) count against the answers in flight:
+// while another holds them, one more is refused with 503, before anything
+// of it was written; one always fits.
+func TestLargeAnswersAreBounded(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxStateBytes: 1 << 30})
+	en := h.em.mustEnv(t, DefaultEnvironment)
+	en.mu.Lock()
+	for i := range 6 {
+		bio := json.RawMessage(`"` + strings.Repeat("x", 500<<10) + `"`)
+		if _, err := en.newUserLocked("", fmt.Sprintf("big%d@example.com", i), "", "pw", userData{extra: map[string]json.RawMessage{"bio": bio}}, epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	en.mu.Unlock()
+	var users struct{ Users []map[string]any }
+	h.do("GET", "/_emulator/users", nil, nil).wantStatus(t, 200).json(t, &users) // alone, it always fits
+	if len(users.Users) != 11 {
+		t.Fatalf("%d users", len(users.Users))
+	}
+	held := h.em.answers.newAnswer() // another large answer, not read yet
+	if !held.add(make([]byte, smallAnswer+maxAnswersInFlight)) {
+		t.Fatal("the only large answer did not fit")
+	}
+	res := h.do("GET", "/_emulator/users", nil, nil)
+	res.wantError(t, 503, "server_busy", "")
+	if res.header.Get("Retry-After") != "1" {
+		t.Fatalf("headers %v", res.header)
+	}
+	h.do("GET", "/_emulator/config", nil, nil).wantStatus(t, 200) // small answers are not counted
+	held.release()
+	h.do("GET", "/_emulator/users", nil, nil).wantStatus(t, 200)
+	if n := h.em.answers.bytes.Load(); n != 0 || h.em.answers.large.Load() != 0 {
+		t.Fatalf("answers in flight after all were written: %d bytes, %d large", n, h.em.answers.large.Load())
+	}
+}
