@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -38,22 +39,24 @@ func TestControlPlaneRefusesForeignPages(t *testing.T) {
 			if headers["Sec-Fetch-Mode"] == "navigate" && c.method == "GET" {
 				continue // a navigation reads nothing across origins (see below)
 			}
-			hs := hdr{}
-			for k, v := range headers {
-				hs[k] = v
-			}
-			if c.ctype != "" {
-				hs["Content-Type"] = c.ctype
-			}
-			var body any
-			if c.body != "" {
-				body = c.body
-			}
-			res := h.do(c.method, c.path, hs, body)
-			res.wantError(t, http.StatusForbidden, "forbidden_origin", "")
-			if acao := res.header.Get("Access-Control-Allow-Origin"); acao != "" {
-				t.Errorf("%s %s with %v: Access-Control-Allow-Origin %q", c.method, c.path, headers, acao)
-			}
+			t.Run(fmt.Sprintf("%s %s with %v", c.method, c.path, headers), func(t *testing.T) {
+				hs := hdr{}
+				for k, v := range headers {
+					hs[k] = v
+				}
+				if c.ctype != "" {
+					hs["Content-Type"] = c.ctype
+				}
+				var body any
+				if c.body != "" {
+					body = c.body
+				}
+				res := h.with(t).do(c.method, c.path, hs, body)
+				res.wantError(t, http.StatusForbidden, "forbidden_origin", "")
+				if acao := res.header.Get("Access-Control-Allow-Origin"); acao != "" {
+					t.Errorf("Access-Control-Allow-Origin %q", acao)
+				}
+			})
 		}
 	}
 	// Nothing changed, and no environment was made.

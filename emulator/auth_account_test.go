@@ -77,15 +77,17 @@ func TestSignUpValidation(t *testing.T) {
 		items[1].Message != "Password can be at least 6 and at most 50 characters long" {
 		t.Fatalf("items %+v", items)
 	}
-	h.api("POST", "/signup-email", "", map[string]string{"email": "ok@example.com", "password": "pwd"}).
-		wantError(t, 400, "validation_error", "Password can be at least 6 and at most 50 characters long")
-	h.api("POST", "/signup-email", "", map[string]any{"email": verified, "password": "Passw0rd!"}).
-		wantError(t, 400, "email_not_unique", "A user with the provided email already exists.")
-	h.api("POST", "/signup-email", "", map[string]any{"email": "x@example.com", "password": "Passw0rd!", "nameOrUserData": 5}).
-		wantError(t, 400, "validation_error", "")
+	h.runErrorCases([]errorCase{
+		{"short password", apiCall("POST", "/signup-email", map[string]string{"email": "ok@example.com", "password": "pwd"}),
+			400, "validation_error", "Password can be at least 6 and at most 50 characters long"},
+		{"taken email", apiCall("POST", "/signup-email", map[string]any{"email": verified, "password": "Passw0rd!"}),
+			400, "email_not_unique", "A user with the provided email already exists."},
+		{"user data not an object", apiCall("POST", "/signup-email", map[string]any{"email": "x@example.com", "password": "Passw0rd!", "nameOrUserData": 5}),
+			400, "validation_error", ""},
+		{"taken phone", apiCall("POST", "/signup-phone", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}),
+			404, "user_not_found", "A user with the provided phone number already exists."},
+	})
 	h.api("POST", "/signup-phone", "", map[string]string{"phone": "+900635063", "password": "pwd"}).wantStatus(t, 400)
-	h.api("POST", "/signup-phone", "", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}).
-		wantError(t, 404, "user_not_found", "A user with the provided phone number already exists.")
 	if got := len(h.api("POST", "/signup-email", "", map[string]any{}).errorItems(t)); got != 2 {
 		t.Fatalf("an empty body got %d items, want one per missing field", got)
 	}
@@ -153,16 +155,18 @@ func TestSignOutOtherSessions(t *testing.T) {
 
 func TestSignInErrors(t *testing.T) {
 	h := newHarness(t, nil)
-	h.api("POST", "/signin-email", "", map[string]string{"email": "nobody@example.com", "password": "Passw0rd!"}).
-		wantError(t, 401, "invalid_credentials", "Invalid credentials. Email or password provided is invalid.")
-	h.api("POST", "/signin-email", "", map[string]string{"email": "unverified@example.com", "password": "Passw0rd!"}).
-		wantError(t, 401, "email_not_verified", "The email address has not been verified yet.")
+	h.runErrorCases([]errorCase{
+		{"unknown email", apiCall("POST", "/signin-email", map[string]string{"email": "nobody@example.com", "password": "Passw0rd!"}),
+			401, "invalid_credentials", "Invalid credentials. Email or password provided is invalid."},
+		{"unverified email", apiCall("POST", "/signin-email", map[string]string{"email": "unverified@example.com", "password": "Passw0rd!"}),
+			401, "email_not_verified", "The email address has not been verified yet."},
+		{"unknown phone", apiCall("POST", "/signin-phone", map[string]string{"phone": "+15555550000", "password": "Passw0rd!"}),
+			404, "user_not_found", "Invalid credentials. Phone or password provided is invalid."},
+		{"unverified phone", apiCall("POST", "/signin-phone", map[string]string{"phone": "+15555550100", "password": "Passw0rd!"}),
+			401, "phone_not_verified", "The phone number has not been verified yet."},
+	})
 	h.envAPI("noconfirm", "POST", "/signin-email", "", map[string]string{"email": "unverified@example.com", "password": "Passw0rd!"}).
 		wantStatus(t, 200)
-	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555550000", "password": "Passw0rd!"}).
-		wantError(t, 404, "user_not_found", "Invalid credentials. Phone or password provided is invalid.")
-	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555550100", "password": "Passw0rd!"}).
-		wantError(t, 401, "phone_not_verified", "The phone number has not been verified yet.")
 	if n := len(h.api("POST", "/signin-email", "", map[string]string{"email": "", "password": ""}).errorItems(t)); n != 2 {
 		t.Fatalf("empty email and password got %d items", n)
 	}

@@ -9,17 +9,19 @@ import (
 
 func TestVerifyLinkFailures(t *testing.T) {
 	h := newHarness(t, nil)
-	cases := map[string]string{
-		"/_auth/verify?key=nope&action=reset-pwd": "status=400&action=reset-pwd&error=Invalid+or+expired+access+token",
-		"/_auth/verify?key=nope":                  "status=400&error=Invalid+or+expired+access+token",
-		"/_auth/verify":                           "status=400&error=Invalid+or+expired+access+token",
-		"/_auth/verify?key=&action=bogus":         "status=400&error=Invalid+or+expired+access+token",
+	cases := []struct{ name, path, query string }{
+		{"unknown key", "/_auth/verify?key=nope&action=reset-pwd", "status=400&action=reset-pwd&error=Invalid+or+expired+access+token"},
+		{"no action", "/_auth/verify?key=nope", "status=400&error=Invalid+or+expired+access+token"},
+		{"no key", "/_auth/verify", "status=400&error=Invalid+or+expired+access+token"},
+		{"unknown action", "/_auth/verify?key=&action=bogus", "status=400&error=Invalid+or+expired+access+token"},
 	}
-	for path, want := range cases {
-		res := h.do("GET", path, nil, nil).wantStatus(t, http.StatusFound)
-		if got := res.header.Get("Location"); got != "http://localhost:3000/auth-redirect?"+want {
-			t.Errorf("%s redirected to %s", path, got)
-		}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := h.with(t).do("GET", c.path, nil, nil).wantStatus(t, http.StatusFound)
+			if got := res.header.Get("Location"); got != "http://localhost:3000/auth-redirect?"+c.query {
+				t.Errorf("%s redirected to %s", c.path, got)
+			}
+		})
 	}
 }
 

@@ -83,24 +83,28 @@ func TestResetLinkAndAccessTokenExpire(t *testing.T) {
 
 func TestSendResetPwdEmailErrors(t *testing.T) {
 	h := newHarness(t, nil)
-	h.api("POST", "/send-reset?email=unverified@example.com", "", nil).
-		wantError(t, 401, "email_not_verified", "The email address has not been verified yet.")
-	h.api("POST", "/send-reset?email=nobody@example.com", "", nil).
-		wantError(t, 401, "invalid_credentials", "Invalid credentials. No such account found with the provided email.")
-	h.api("POST", "/send-reset?email=not-an-email", "", nil).
-		wantError(t, 400, "validation_error", "Not a valid email address format")
-	h.api("POST", "/send-reset?email=", "", nil).
-		wantError(t, 400, "validation_error", "Email needs to be provided, cannot be left empty.")
-	h.api("POST", "/send-reset", "", nil).
-		wantError(t, 400, "validation_error", "Email needs to be provided, cannot be left empty.")
-	h.do("POST", "/_api/rest/v1/auth/send-reset?email="+verified, nil, nil).
-		wantError(t, 401, "missing_client_key", "")
-	h.do("GET", "/_api/rest/v1/auth/send-reset?email="+verified, hdr{"X-Client-Key": "k"}, nil).
-		wantError(t, 405, "method_not_allowed", "")
+	h.runErrorCases([]errorCase{
+		{"unverified address", apiCall("POST", "/send-reset?email=unverified@example.com", nil),
+			401, "email_not_verified", "The email address has not been verified yet."},
+		{"unknown address", apiCall("POST", "/send-reset?email=nobody@example.com", nil),
+			401, "invalid_credentials", "Invalid credentials. No such account found with the provided email."},
+		{"malformed address", apiCall("POST", "/send-reset?email=not-an-email", nil),
+			400, "validation_error", "Not a valid email address format"},
+		{"empty address", apiCall("POST", "/send-reset?email=", nil),
+			400, "validation_error", "Email needs to be provided, cannot be left empty."},
+		{"no address", apiCall("POST", "/send-reset", nil),
+			400, "validation_error", "Email needs to be provided, cannot be left empty."},
+		{"no client key", rawCall("POST", "/_api/rest/v1/auth/send-reset?email="+verified, nil, nil),
+			401, "missing_client_key", ""},
+		{"wrong method", rawCall("GET", "/_api/rest/v1/auth/send-reset?email="+verified, hdr{"X-Client-Key": "k"}, nil),
+			405, "method_not_allowed", ""},
+	})
 
 	h.patchConfig("", map[string]any{"emailConfirmation": false})
-	h.api("POST", "/send-reset?email="+verified, "", nil).
-		wantError(t, 401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings.")
+	h.runErrorCases([]errorCase{
+		{"confirmation off", apiCall("POST", "/send-reset?email="+verified, nil),
+			401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings."},
+	})
 
 	if emails := h.em.mustEnv(t, DefaultEnvironment).inbox.Emails.List(inboxAll); len(emails) != 0 {
 		t.Fatalf("failed calls sent %d emails", len(emails))
@@ -128,33 +132,37 @@ func TestSendResetWithPlusInEmail(t *testing.T) {
 
 func TestResetPwdWithTokenErrors(t *testing.T) {
 	h := newHarness(t, nil)
-	h.api("POST", "/reset-pwd?key=", "", map[string]string{"newPassword": "N3w-secret"}).
-		wantError(t, 400, "missing_access_token", "Cannot identify the access token")
-	h.api("POST", "/reset-pwd", "", map[string]string{"newPassword": "N3w-secret"}).
-		wantError(t, 400, "missing_access_token", "Cannot identify the access token")
-	h.api("POST", "/reset-pwd?key=0e55c6fa93ae4e8cb11b35", "", map[string]string{"newPassword": "N3w-secret"}).
-		wantError(t, 403, "invalid_access_token", "Invalid or expired access token")
+	newPassword := map[string]string{"newPassword": "N3w-secret"}
+	h.runErrorCases([]errorCase{
+		{"empty key", apiCall("POST", "/reset-pwd?key=", newPassword), 400, "missing_access_token", "Cannot identify the access token"},
+		{"no key", apiCall("POST", "/reset-pwd", newPassword), 400, "missing_access_token", "Cannot identify the access token"},
+		{"unknown key", apiCall("POST", "/reset-pwd?key=0e55c6fa93ae4e8cb11b35", newPassword), 403, "invalid_access_token", "Invalid or expired access token"},
+	})
 
 	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
 	token := h.follow(h.latestEmail("", verified, "reset-pwd").Link).Query().Get("access_token")
-	tooShort := h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "abc"})
-	tooShort.wantError(t, 400, "validation_error", "New password can be at least 6 and at most 50 characters long")
+	reset := "/reset-pwd?key=" + token
+	h.runErrorCases([]errorCase{
+		{"password too short", apiCall("POST", reset, map[string]string{"newPassword": "abc"}),
+			400, "validation_error", "New password can be at least 6 and at most 50 characters long"},
+		{"password too long", apiCall("POST", reset, map[string]string{"newPassword": strings.Repeat("x", 51)}),
+			400, "validation_error", "New password can be at least 6 and at most 50 characters long"},
+		{"no body", apiCall("POST", reset, nil),
+			400, "validation_error", "New password needs to be provided, cannot be left empty."},
+		{"password not a string", apiCall("POST", reset, map[string]any{"newPassword": 123456}),
+			400, "validation_error", "New password must be of type string."},
+		{"not JSON", rawCall("POST", "/_api/rest/v1/auth"+reset, hdr{"X-Client-Key": "k", "Content-Type": "text/plain"}, "N3w-secret"),
+			415, "unsupported_media_type", ""},
+		{"broken JSON", rawCall("POST", "/_api/rest/v1/auth"+reset, hdr{"X-Client-Key": "k", "Content-Type": "application/json"}, `{"newPassword":`),
+			400, "invalid_request_body_syntax", ""},
+	})
+	tooShort := h.api("POST", reset, "", map[string]string{"newPassword": "abc"})
 	if d := tooShort.errorItems(t)[0].Details; d["param"] != "newPassword" || d["location"] != "body" {
 		t.Fatalf("details %v", d)
 	}
-	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": strings.Repeat("x", 51)}).
-		wantError(t, 400, "validation_error", "New password can be at least 6 and at most 50 characters long")
-	h.api("POST", "/reset-pwd?key="+token, "", nil).
-		wantError(t, 400, "validation_error", "New password needs to be provided, cannot be left empty.")
-	h.api("POST", "/reset-pwd?key="+token, "", map[string]any{"newPassword": 123456}).
-		wantError(t, 400, "validation_error", "New password must be of type string.")
-	h.do("POST", "/_api/rest/v1/auth/reset-pwd?key="+token, hdr{"X-Client-Key": "k", "Content-Type": "text/plain"}, "N3w-secret").
-		wantError(t, 415, "unsupported_media_type", "")
-	h.do("POST", "/_api/rest/v1/auth/reset-pwd?key="+token, hdr{"X-Client-Key": "k", "Content-Type": "application/json"}, `{"newPassword":`).
-		wantError(t, 400, "invalid_request_body_syntax", "")
 
 	// None of the rejected calls used the token up.
-	h.api("POST", "/reset-pwd?key="+token, "", map[string]string{"newPassword": "N3w-secret"}).wantStatus(t, 200)
+	h.api("POST", reset, "", newPassword).wantStatus(t, 200)
 	h.signInEmail(verified, "N3w-secret")
 }
 
@@ -279,27 +287,36 @@ func TestResetCodeIsBoundToPhonePurposeAndTime(t *testing.T) {
 
 func TestSendResetPwdCodeErrors(t *testing.T) {
 	h := newHarness(t, nil)
-	send := func(query string) resp { return h.api("POST", "/send-reset-code"+query, "", nil) }
-	send("?phone=%2B15555550100").wantError(t, 401, "phone_not_verified", "The phone number has not been verified yet.")
-	send("?phone=%2B15555550000").wantError(t, 404, "user_not_found", "Invalid credentials. No such account found with the provided phone number.")
-	send("?phone=555").wantError(t, 400, "validation_error",
-		"Not a valid phone number. Phone number must be in international format [+] [country code] [subscriber number including area code]")
-	send("?phone=").wantError(t, 400, "validation_error", "Phone needs to be provided, cannot be left empty.")
-	send("").wantError(t, 400, "validation_error", "Phone needs to be provided, cannot be left empty.")
+	h.runErrorCases([]errorCase{
+		{"unverified phone", apiCall("POST", "/send-reset-code?phone=%2B15555550100", nil),
+			401, "phone_not_verified", "The phone number has not been verified yet."},
+		{"unknown phone", apiCall("POST", "/send-reset-code?phone=%2B15555550000", nil),
+			404, "user_not_found", "Invalid credentials. No such account found with the provided phone number."},
+		{"malformed phone", apiCall("POST", "/send-reset-code?phone=555", nil),
+			400, "validation_error", "Not a valid phone number. Phone number must be in international format [+] [country code] [subscriber number including area code]"},
+		{"empty phone", apiCall("POST", "/send-reset-code?phone=", nil),
+			400, "validation_error", "Phone needs to be provided, cannot be left empty."},
+		{"no phone", apiCall("POST", "/send-reset-code", nil),
+			400, "validation_error", "Phone needs to be provided, cannot be left empty."},
+	})
 	// A hand-typed "+" arrives as a space and is read back.
-	send("?phone=+15555555555").wantStatus(t, 200)
+	h.api("POST", "/send-reset-code?phone=+15555555555", "", nil).wantStatus(t, 200)
 
 	h.patchConfig("", map[string]any{"phoneConfirmation": false})
-	send("?phone=%2B15555555555").wantError(t, 401, "phone_verification_disabled",
-		"Phone number confirmation is disabled in your app version authentication settings.")
+	h.runErrorCases([]errorCase{
+		{"confirmation off", apiCall("POST", "/send-reset-code?phone=%2B15555555555", nil),
+			401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings."},
+	})
 }
 
 func TestResetPwdWithCodeErrors(t *testing.T) {
 	h := newHarness(t, nil)
 	body := map[string]string{"newPassword": "N3w-secret"}
-	h.api("POST", "/reset-pwd-code?phone=&code=123456", "", body).wantError(t, 400, "missing_phone_number", "Cannot identify the phone number")
-	h.api("POST", "/reset-pwd-code?phone=%2B15555555555&code=", "", body).wantError(t, 400, "missing_sms_code", "Cannot identify the SMS code")
-	h.api("POST", "/reset-pwd-code?phone=%2B15555555555", "", body).wantError(t, 400, "missing_sms_code", "Cannot identify the SMS code")
+	h.runErrorCases([]errorCase{
+		{"empty phone", apiCall("POST", "/reset-pwd-code?phone=&code=123456", body), 400, "missing_phone_number", "Cannot identify the phone number"},
+		{"empty code", apiCall("POST", "/reset-pwd-code?phone=%2B15555555555&code=", body), 400, "missing_sms_code", "Cannot identify the SMS code"},
+		{"no code", apiCall("POST", "/reset-pwd-code?phone=%2B15555555555", body), 400, "missing_sms_code", "Cannot identify the SMS code"},
+	})
 
 	h.api("POST", "/send-reset-code?phone=%2B15555555555", "", nil).wantStatus(t, 200)
 	code := h.latestSMS("", "+15555555555", "").Code

@@ -317,3 +317,41 @@ func (e *Emulator) mustEnv(t *testing.T, id string) *env {
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+// with answers h for a subtest: the same emulator, failures reported to t.
+func (h *harness) with(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
+}
+
+// errorCase is one row of an error catalogue: a call and the one error
+// item it must answer.
+type errorCase struct {
+	name    string
+	call    func(h *harness) resp
+	status  int
+	code    string
+	message string // "" accepts any message
+}
+
+// runErrorCases runs each case as a subtest, in order: a case may rely on
+// what the ones before it left (none of them changes state).
+func (h *harness) runErrorCases(cases []errorCase) {
+	h.t.Helper()
+	for _, c := range cases {
+		h.t.Run(c.name, func(t *testing.T) {
+			c.call(h.with(t)).wantError(t, c.status, c.code, c.message)
+		})
+	}
+}
+
+// apiCall is an errorCase's call of the Altogic API, as api makes it.
+func apiCall(method, path string, body any) func(h *harness) resp {
+	return func(h *harness) resp { return h.api(method, path, "", body) }
+}
+
+// rawCall is an errorCase's call with exactly these headers.
+func rawCall(method, path string, headers hdr, body any) func(h *harness) resp {
+	return func(h *harness) resp { return h.do(method, path, headers, body) }
+}
