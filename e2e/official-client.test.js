@@ -1,6 +1,6 @@
 // The official altogic client (npm, 2.3.9), unchanged, against a running
 // emulator started with testdata/e2e.yaml. go test starts the emulator and
-// passes its URL in EMULATOR_URL (see TestOfficialClient in main_test.go).
+// passes its URL in EMULATOR_URL (see TestOfficialClient in e2e_test.go).
 "use strict";
 
 const { test } = require("node:test");
@@ -171,16 +171,63 @@ test("sendResetPwdCode and resetPwdWithCode failure cases", async () => {
     400, "validation_error", "New password can be at least 6 and at most 50 characters long");
 });
 
-test("a + in an email address survives the client's unencoded query", async () => {
+test("a + in an email address is refused as Altogic refuses it: the client sends it unencoded", async () => {
+  // The client puts the address into the query of send-reset, send-magic
+  // and resend without encoding it, so "+" arrives as a space and the
+  // address is not one. A test that passed here with a +tag address would
+  // fail against Altogic.
   const { envUrl, client } = newEnv();
   await getJSON(`${envUrl}/_emulator/users`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ email: "dev+tag@example.com", password: OLD, emailVerified: true }),
   });
-  assert.equal((await client.auth.sendResetPwdEmail("dev+tag@example.com")).errors, null);
-  const mail = await latestEmail(envUrl, "dev+tag@example.com", "reset-pwd");
-  assert.equal(mail.to, "dev+tag@example.com");
+  for (const call of [
+    () => client.auth.sendResetPwdEmail("dev+tag@example.com"),
+    () => client.auth.sendMagicLinkEmail("dev+tag@example.com"),
+    () => client.auth.resendVerificationEmail("dev+tag@example.com"),
+  ]) {
+    assertError((await call()).errors, 400, "validation_error", "Not a valid email address format");
+  }
+  const { emails } = await getJSON(`${envUrl}/_emulator/inbox/emails`);
+  assert.equal(emails.length, 0);
+  // Calls that send the address in a JSON body are not affected.
+  const { errors } = await client.auth.signInWithEmail("dev+tag@example.com", OLD);
+  assert.equal(errors, null);
+});
+
+test("emails and phones are valid exactly when Altogic's validator.js says so", async () => {
+  const { client } = newEnv();
+  // Altogic's own client tests expect this number refused, with the short
+  // password: one item per field.
+  let { errors } = await client.auth.signUpWithPhone("+900635063", "pwd");
+  assert.equal(errors.status, 400);
+  assert.deepEqual(errors.items.map((i) => i.details.param).sort(), ["password", "phone"]);
+  // A US exchange cannot start with 0 or 1: fake numbers teams like fail.
+  assertError((await client.auth.signUpWithPhone("+15550000001", OLD)).errors, 400, "validation_error",
+    "Not a valid phone number. Phone number must be in international format [+] [country code] [subscriber number including area code]");
+  assert.equal((await client.auth.signUpWithPhone("+14155550123", OLD)).errors, null);
+  for (const email of ["a@b.c", "a..b@x.com", "a@b_c.com", "a,b@example.com", "x".repeat(65) + "@example.com"]) {
+    assertError((await client.auth.signUpWithEmail(email, OLD)).errors, 400, "validation_error", "Not a valid email address format");
+  }
+  assert.equal((await client.auth.signUpWithEmail("qa+tag@example.com", OLD)).errors, null);
+});
+
+test("checks in Altogic's order, with its messages", async () => {
+  const { envUrl, client } = newEnv();
+  // The token before the new password.
+  assertError((await client.auth.resetPwdWithToken("0e55c6fa93ae4e8cb11b35", "abc")).errors, 403, "invalid_access_token");
+  // A code of another purpose at sign-in: verify-phone's message, word for word.
+  assert.equal((await client.auth.sendResetPwdCode("+15555555555")).errors, null);
+  const sms = await latestSMS(envUrl, "+15555555555", "reset-pwd-code");
+  assertError((await client.auth.signInWithCode("+15555555555", sms.code)).errors, 400, "invalid_action_type",
+    "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.");
+  // A taken address at changeEmail names param "email".
+  const { session } = await client.auth.signInWithEmail("vera@example.com", OLD);
+  assert.ok(session);
+  const { errors } = await client.auth.changeEmail("wrong", "uma@example.com");
+  assertError(errors, 400, "email_not_unique", "A user with the provided email already exists.");
+  assert.equal(errors.items[0].details.param, "email");
 });
 
 test("sign-up with email confirmation, the confirm link and getAuthGrant, sign-out", async () => {

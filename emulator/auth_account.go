@@ -106,7 +106,7 @@ func (e *Emulator) signUpWithPhone(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	phone := strings.TrimSpace(b.Phone)
+	phone := normalizePhone(b.Phone)
 	en := c.env
 	var fe fieldErrors
 	fe.phone("phone", "body", phone)
@@ -157,7 +157,7 @@ func (e *Emulator) signInWithEmail(c *call) (any, error) {
 	case u == nil:
 		return nil, errBadEmailCredentials
 	case u.provider != "altogic":
-		return nil, errProviderPasswordLogin(u.provider)
+		return nil, errProviderUser(c.operation, u.provider)
 	case en.settings.EmailConfirmation && !u.emailVerified:
 		return nil, errEmailNotVerified
 	case !u.checkPassword(b.Password):
@@ -172,7 +172,7 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	phone := strings.TrimSpace(b.Phone)
+	phone := normalizePhone(b.Phone)
 	var fe fieldErrors
 	fe.phone("phone", "body", phone)
 	fe.present("password", "body", b.Password)
@@ -184,6 +184,8 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 	switch {
 	case u == nil:
 		return nil, errUnknownPhoneSignIn
+	case u.provider != "altogic":
+		return nil, errProviderUser(c.operation, u.provider)
 	case en.settings.PhoneConfirmation && !u.phoneVerified:
 		return nil, errPhoneNotVerified
 	case !u.checkPassword(b.Password):

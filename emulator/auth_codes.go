@@ -21,6 +21,9 @@ func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) e
 	if u == nil {
 		return nil, errNoSuchPhone
 	}
+	if u.provider != "altogic" {
+		return nil, errProviderUser(c.operation, u.provider)
+	}
 	if err := check(en.settings, u); err != nil {
 		return nil, err
 	}
@@ -31,8 +34,9 @@ func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) e
 // redeemCode is the shape of reset-pwd-code, signin-code and verify-phone:
 // the phone and code query parameters must name an unused, unexpired code of
 // one of the actions (a space-separated list; otherwise wrongAction).
-// validate may reject the request before the code is looked up, and apply
-// acts once the code is used up.
+// validate may then reject the request (the body, a setting) without using
+// the code up, as Agnost checks the code before its body rules; apply acts
+// once the code is used up.
 func (c *call) redeemCode(actions string, wrongAction *apiError, validate func(fixtures.Settings) error, apply func(*smsCode, *user) (any, error)) (any, error) {
 	phone := c.queryPhone()
 	code := strings.TrimSpace(c.query("code"))
@@ -43,14 +47,14 @@ func (c *call) redeemCode(actions string, wrongAction *apiError, validate func(f
 		return nil, errMissingSMSCode
 	}
 	en := c.env
+	sc, _ := en.codes.get(codeKey(phone, code))
+	if sc == nil || sc.used || !c.now.Before(sc.expires) {
+		return nil, errInvalidSMSCode
+	}
 	if validate != nil {
 		if err := validate(en.settings); err != nil {
 			return nil, err
 		}
-	}
-	sc, _ := en.codes.get(codeKey(phone, code))
-	if sc == nil || sc.used || !c.now.Before(sc.expires) {
-		return nil, errInvalidSMSCode
 	}
 	if !strings.Contains(" "+actions+" ", " "+sc.action+" ") {
 		return nil, wrongAction

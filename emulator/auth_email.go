@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/validatorjs"
 )
 
 // The email side: links sent by email, and changing the address.
@@ -27,8 +28,14 @@ func (e *Emulator) resendVerificationEmail(c *call) (any, error) {
 
 // changeEmail is POST /change-email with {currentPassword, newEmail}. With
 // email confirmation on, a change-email link goes to the new address and the
-// unchanged user is answered; off, the address changes at once (and is not
-// verified). The answer is the bare user, as the JS client expects.
+// unchanged user is answered; off, the address changes at once (its
+// verified flag kept, as Agnost keeps it). The answer is the bare user, as
+// the JS client expects.
+//
+// As in Agnost's server: the session first, then the fields; the new
+// address is trimmed but keeps its letter case (sign-up lower-cases); a
+// taken address (the user's own included) is answered before a wrong
+// password, with details.param "email".
 func (e *Emulator) changeEmail(c *call) (any, error) {
 	var b struct {
 		CurrentPassword string `json:"currentPassword"`
@@ -37,20 +44,23 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	newEmail := normalizeEmail(b.NewEmail)
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	newEmail := validatorjs.Trim(b.NewEmail)
 	var fe fieldErrors
 	fe.email("newEmail", "body", newEmail)
 	fe.present("currentPassword", "body", b.CurrentPassword)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	_, u, err := c.sessionLocked()
-	if err != nil {
-		return nil, err
-	}
 	en := c.env
+	if u.provider != "altogic" {
+		return nil, errProviderUser(c.operation, u.provider)
+	}
 	if other := en.userByEmailLocked(newEmail); other != nil {
-		return nil, errEmailNotUnique.withValue("newEmail", newEmail)
+		return nil, errEmailNotUnique.withValue("email", newEmail)
 	}
 	if !u.checkPassword(b.CurrentPassword) {
 		return nil, errWrongCurrentPassword
@@ -60,6 +70,5 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 		return u.snapshot(), nil
 	}
 	en.setEmailLocked(u, newEmail)
-	u.emailVerified = false
 	return u.snapshot(), nil
 }

@@ -55,7 +55,7 @@ func TestChangeEmailWithConfirmation(t *testing.T) {
 	change(map[string]string{"currentPassword": "Passw0rd!", "newEmail": "bad"}).wantError(t, 400, "validation_error", "Not a valid email address format")
 
 	var u map[string]any
-	change(map[string]string{"currentPassword": "Passw0rd!", "newEmail": "New@Example.com"}).wantStatus(t, 200).json(t, &u)
+	change(map[string]string{"currentPassword": "Passw0rd!", "newEmail": " new@example.com "}).wantStatus(t, 200).json(t, &u)
 	if u["email"] != verified {
 		t.Fatalf("with confirmation on the address changed at once: %v", u)
 	}
@@ -89,7 +89,22 @@ func TestChangeEmailWithoutConfirmation(t *testing.T) {
 	var u map[string]any
 	h.envAPI("noconfirm", "POST", "/change-email", s.Session.Token, map[string]string{"currentPassword": "Passw0rd!", "newEmail": "now@example.com"}).
 		wantStatus(t, 200).json(t, &u)
-	if u["email"] != "now@example.com" || u["emailVerified"] != false {
+	// The verified flag is kept, as Agnost keeps it.
+	if u["email"] != "now@example.com" || u["emailVerified"] != true {
 		t.Fatalf("change-email with confirmation off: %v", u)
 	}
+
+	// The new address is trimmed, not lower-cased, as Agnost's server
+	// stores it; sign-in lower-cases what it is given, so a mixed-case
+	// address can no longer sign in by email: a quirk kept, so that a test
+	// meeting it here meets it against the real service too.
+	h.envAPI("noconfirm", "POST", "/change-email", s.Session.Token, map[string]string{"currentPassword": "Passw0rd!", "newEmail": " Mixed@Example.com"}).
+		wantStatus(t, 200).json(t, &u)
+	if u["email"] != "Mixed@Example.com" {
+		t.Fatalf("change-email stored %v", u["email"])
+	}
+	h.envAPI("noconfirm", "POST", "/signin-email", "", map[string]string{"email": "Mixed@Example.com", "password": "Passw0rd!"}).
+		wantError(t, 401, "invalid_credentials", "Invalid credentials. Email or password provided is invalid.")
+	// Its letter case makes it another address: the lower-case one is free.
+	h.envAPI("noconfirm", "POST", "/signup-email", "", map[string]string{"email": "mixed@example.com", "password": "Passw0rd!"}).wantStatus(t, 200)
 }

@@ -10,13 +10,15 @@ import (
 )
 
 // requireConfirmedEmail is the precondition of send-reset and send-magic:
-// email confirmation on and the address verified.
+// the address verified, then email confirmation on (in that order, as
+// Agnost checks them: with confirmation off, an unverified address is
+// answered email_not_verified).
 func requireConfirmedEmail(s fixtures.Settings, u *user) error {
 	switch {
-	case !s.EmailConfirmation:
-		return errEmailVerifyDisabled
 	case !u.emailVerified:
 		return errEmailNotVerified
+	case !s.EmailConfirmation:
+		return errEmailVerifyDisabled
 	}
 	return nil
 }
@@ -37,7 +39,7 @@ func (c *call) sendLinkEmail(action string, check func(fixtures.Settings, *user)
 		return nil, errNoSuchEmail
 	}
 	if u.provider != "altogic" {
-		return nil, errProviderPasswordLogin(u.provider)
+		return nil, errProviderUser(c.operation, u.provider)
 	}
 	if err := check(en.settings, u); err != nil {
 		return nil, err

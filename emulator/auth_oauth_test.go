@@ -42,3 +42,32 @@ func TestOAuthProvider(t *testing.T) {
 		t.Fatal("the consent page does not say the email is invalid")
 	}
 }
+
+// A user who signed up with a provider is refused every password and
+// address call, each with its own message, as Agnost's server answers.
+func TestProviderUsersAreRefusedPasswordCalls(t *testing.T) {
+	h := newHarness(t, nil)
+	res := h.do("GET", "/_auth/google?email=gina@example.com&name=Gina&id=g-1", nil, nil).wantStatus(t, http.StatusFound)
+	loc, _ := url.Parse(res.header.Get("Location"))
+	session := h.grant(loc.Query().Get("access_token")).Session.Token
+	const prefix = "Invalid credentials. You have signed up using your google credentials. "
+	withSession := func(path string, body any) func(h *harness) resp {
+		return func(h *harness) resp { return h.api("POST", path, session, body) }
+	}
+	h.runErrorCases([]errorCase{
+		{"signInWithEmail", apiCall("POST", "/signin-email", map[string]string{"email": "gina@example.com", "password": "whatever"}),
+			401, "invalid_credentials", prefix + "You cannot sign in with an email and password."},
+		{"resendVerificationEmail", apiCall("POST", "/resend?email=gina@example.com", nil),
+			401, "invalid_credentials", prefix + "You cannot send a verification email."},
+		{"sendMagicLinkEmail", apiCall("POST", "/send-magic?email=gina@example.com", nil),
+			401, "invalid_credentials", prefix + "You cannot send a magic link email."},
+		{"sendResetPwdEmail", apiCall("POST", "/send-reset?email=gina@example.com", nil),
+			401, "invalid_credentials", prefix + "You cannot send a reset password email."},
+		{"changePassword", withSession("/change-pwd", map[string]string{"newPassword": "N3w-secret", "oldPassword": "whatever"}),
+			401, "invalid_credentials", prefix + "You cannot change the password of accounts that are authorized using Oauth2 providers."},
+		{"changeEmail", withSession("/change-email", map[string]string{"newEmail": "g2@example.com", "currentPassword": "whatever"}),
+			401, "invalid_credentials", prefix + "You cannot change the email of accounts that are authorized using Oauth2 providers."},
+		{"changePhone", withSession("/change-phone", map[string]string{"newPhone": "+15555550199", "currentPassword": "whatever"}),
+			401, "invalid_credentials", prefix + "You cannot change the phone number for accounts that are authorized using Oauth2 providers."},
+	})
+}

@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"strings"
-
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 )
 
@@ -26,11 +24,11 @@ func (e *Emulator) resendVerificationCode(c *call) (any, error) {
 // with codes is on (and, with phone confirmation on, the phone verified).
 func (e *Emulator) sendSignInCode(c *call) (any, error) {
 	return c.sendCodeSMS("signin-code", func(s fixtures.Settings, u *user) error {
-		switch {
-		case !s.SignInWithCode:
-			return errSMSCodesDisabled
+		switch { // in Agnost's order: the setting is checked last
 		case s.PhoneConfirmation && !u.phoneVerified:
 			return errPhoneNotVerified
+		case !s.SignInWithCode:
+			return errSMSCodesDisabled
 		}
 		return nil
 	})
@@ -65,8 +63,8 @@ func (e *Emulator) verifyPhone(c *call) (any, error) {
 			en := c.env
 			if sc.action == "change-phone" {
 				if other := en.userByPhoneLocked(sc.phone); other != nil && other != u {
-					sc.used = false // the code stays usable once the number is free
-					return nil, errPhoneTaken.withValue("phone", sc.phone)
+					sc.used = false                                        // the code stays usable once the number is free
+					return nil, errPhoneTaken.withValue("email", sc.phone) // as changePhone
 				}
 				en.setPhoneLocked(u, sc.phone)
 				u.phoneVerified = true
@@ -93,21 +91,25 @@ func (e *Emulator) changePhone(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	newPhone := strings.TrimSpace(b.NewPhone)
+	_, u, err := c.sessionLocked()
+	if err != nil {
+		return nil, err
+	}
+	newPhone := normalizePhone(b.NewPhone)
 	var fe fieldErrors
 	fe.phone("newPhone", "body", newPhone)
 	fe.present("currentPassword", "body", b.CurrentPassword)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	_, u, err := c.sessionLocked()
-	if err != nil {
-		return nil, err
-	}
 	en := c.env
+	if u.provider != "altogic" {
+		return nil, errProviderUser(c.operation, u.provider)
+	}
 	if other := en.userByPhoneLocked(newPhone); other != nil {
-		// Agnost answers a taken number with this code.
-		return nil, errPhoneTaken.withValue("newPhone", newPhone)
+		// Quirk: Agnost answers a taken number with the email's code and
+		// details.param "email".
+		return nil, errPhoneTaken.withValue("email", newPhone)
 	}
 	if !u.checkPassword(b.CurrentPassword) {
 		return nil, errWrongCurrentPassword
@@ -117,6 +119,5 @@ func (e *Emulator) changePhone(c *call) (any, error) {
 		return u.snapshot(), nil
 	}
 	en.setPhoneLocked(u, newPhone)
-	u.phoneVerified = false
 	return u.snapshot(), nil
 }

@@ -38,9 +38,14 @@ func TestPhoneSignUpVerification(t *testing.T) {
 	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 	verify(h.latestSMS("", phone, "reset-pwd-code").Code).wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
 
+	// The code is looked up before the setting is checked, as Agnost does:
+	// an unknown code is that, whatever the setting.
+	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
+	live := h.latestSMS("", phone, "reset-pwd-code").Code
 	h.patchConfig("", map[string]any{"phoneConfirmation": false})
 	h.api("POST", "/resend-code?phone=%2B15555550100", "", nil).wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
-	verify("123456").wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
+	verify(wrongCode(live)).wantError(t, 403, "invalid_access_token", "Invalid or expired SMS code")
+	verify(live).wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
 }
 
 func TestSignInWithCode(t *testing.T) {
@@ -61,7 +66,7 @@ func TestSignInWithCode(t *testing.T) {
 	h.api("POST", "/send-code?phone=%2B15555550000", "", nil).wantError(t, 404, "user_not_found", "Invalid credentials. No such account found with the provided phone number.")
 	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 	reset := h.latestSMS("", phone, "reset-pwd-code").Code
-	h.api("POST", "/signin-code?code="+reset+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for signing in.")
+	h.api("POST", "/signin-code?code="+reset+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
 
 	h.api("POST", "/send-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 	pending := h.latestSMS("", phone, "signin-code").Code
@@ -102,7 +107,52 @@ func TestChangePhone(t *testing.T) {
 
 	h.patchConfig("", map[string]any{"phoneConfirmation": false})
 	h.api("POST", "/change-phone", tok, map[string]string{"currentPassword": "Passw0rd!", "newPhone": "+15555550178"}).wantStatus(t, 200).json(t, &u)
-	if u["phone"] != "+15555550178" || u["phoneVerified"] != false {
+	// The verified flag is kept, as Agnost keeps it.
+	if u["phone"] != "+15555550178" || u["phoneVerified"] != true {
 		t.Fatalf("change-phone with confirmation off: %v", u)
+	}
+}
+
+// wrongCode answers a six-digit code other than code.
+func wrongCode(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
+}
+
+// send-code checks the phone's verification before the sign-in-with-codes
+// setting, as Agnost does.
+func TestSendCodeChecksTheVerificationBeforeTheSetting(t *testing.T) {
+	h := newHarness(t, nil)
+	h.patchConfig("", map[string]any{"signInWithCode": false})
+	h.runErrorCases([]errorCase{
+		{"unverified phone", apiCall("POST", "/send-code?phone=%2B15555550100", nil),
+			401, "phone_not_verified", "The phone number has not been verified yet."},
+		{"unknown phone", apiCall("POST", "/send-code?phone=%2B15555550000", nil),
+			404, "user_not_found", "Invalid credentials. No such account found with the provided phone number."},
+		{"verified phone", apiCall("POST", "/send-code?phone=%2B15555555555", nil),
+			401, "sms_auth_codes_disabled", "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings."},
+	})
+}
+
+// A taken address at change-email and change-phone names param "email", as
+// Agnost's server does (for a phone too), with the new value; and the
+// session is checked before the fields.
+func TestChangeAddressErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	session := h.signInEmail("both@example.com", "Passw0rd!").Session.Token
+	for _, c := range []struct{ path, field, value, message string }{
+		{"/change-email", "newEmail", verified, "A user with the provided email already exists."},
+		{"/change-phone", "newPhone", "+15555555555", "A user with the provided phone number already exists."},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			res := h.with(t).api("POST", c.path, session, map[string]string{c.field: c.value, "currentPassword": "wrong"})
+			res.wantError(t, 400, "email_not_unique", c.message)
+			if d := res.errorItems(t)[0].Details; d["param"] != "email" || d["value"] != c.value {
+				t.Fatalf("details %v", d)
+			}
+			h.with(t).api("POST", c.path, "", map[string]string{c.field: "bad", "currentPassword": "x"}).wantError(t, 401, "missing_session_token", "")
+		})
 	}
 }

@@ -8,10 +8,10 @@ import (
 
 // The four password-reset flows and the email link they start from.
 //
-// Check order, where the real service's is unknown: the user lookup, then
-// the confirmation setting, then the verification state (with confirmation
-// off nobody's address is meaningfully verified, so that answer is the more
-// useful one).
+// Check order, as Agnost's server checks: the user lookup, then the
+// verification state, then the confirmation setting (send-reset-code
+// checks "confirmation on and not verified" first, so confirmation off
+// always answers phone_verification_disabled).
 
 // sendResetPwdEmail is POST /send-reset?email=.
 func (e *Emulator) sendResetPwdEmail(c *call) (any, error) {
@@ -30,15 +30,17 @@ func (e *Emulator) resetPwdWithToken(c *call) (any, error) {
 	if err := c.decode(&body); err != nil {
 		return nil, err
 	}
+	// The token first, then the new password, as Agnost checks them; a
+	// refused password leaves the token usable.
 	en := c.env
+	at, _ := en.access.get(key)
+	if at == nil || at.used || !c.now.Before(at.expires) || at.kind != "reset-pwd" {
+		return nil, errInvalidAccessToken
+	}
 	var fe fieldErrors
 	fe.newPassword("newPassword", "body", body.NewPassword, en.settings)
 	if err := fe.err(); err != nil {
 		return nil, err
-	}
-	at, _ := en.access.get(key)
-	if at == nil || at.used || !c.now.Before(at.expires) || at.kind != "reset-pwd" {
-		return nil, errInvalidAccessToken
 	}
 	at.used = true
 	u := en.users[at.userID]

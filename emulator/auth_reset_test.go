@@ -112,22 +112,45 @@ func TestSendResetPwdEmailErrors(t *testing.T) {
 }
 
 // The official client puts the address into the query unencoded, so the
-// "+" of a tagged address arrives as a space.
+// "+" of a tagged address arrives as a space, and Altogic refuses the
+// address. So does the emulator, with a WARN line saying why; encoded, the
+// address works.
 func TestSendResetWithPlusInEmail(t *testing.T) {
-	h := newHarness(t, nil)
+	var logs strings.Builder
+	h := newHarnessWith(t, Options{Logger: newTextLogger(&logs)})
 	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "Dev+Tag@Example.com", "password": "Passw0rd!", "emailVerified": true}).
 		wantStatus(t, 201)
-	h.api("POST", "/send-reset?email=dev+tag@example.com", "", nil).wantStatus(t, 200)
+	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "new+1@example.com", "password": "Passw0rd!"}).wantStatus(t, 201)
+	cases := []struct{ path, decoded string }{
+		{"/send-reset?email=dev+tag@example.com", "dev tag@example.com"},
+		{"/send-magic?email=dev+tag@example.com", "dev tag@example.com"},
+		{"/resend?email=new+1@example.com", "new 1@example.com"},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			logs.Reset()
+			h.with(t).api("POST", c.path, "", nil).wantError(t, 400, "validation_error", "Not a valid email address format")
+			for _, want := range []string{"level=WARN", "a '+' in the email query parameter was decoded as a space", "workaround=", `email="` + c.decoded + `"`} {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("the log lacks %s:\n%s", want, logs.String())
+				}
+			}
+		})
+	}
+	if n := len(h.em.mustEnv(t, DefaultEnvironment).inbox.Emails.List(inboxAll)); n != 0 {
+		t.Fatalf("refused calls sent %d emails", n)
+	}
+
+	// Encoded, as a client that encodes sends it, the address works, and
+	// nothing is logged as a warning.
+	logs.Reset()
+	h.api("POST", "/send-reset?email=dev%2Btag@example.com", "", nil).wantStatus(t, 200)
 	if m := h.latestEmail("", "dev+tag@example.com", "reset-pwd"); m.To != "dev+tag@example.com" {
 		t.Fatalf("email went to %q", m.To)
 	}
-	h.api("POST", "/send-reset?email=dev%2Btag@example.com", "", nil).wantStatus(t, 200)
-	h.api("POST", "/send-magic?email=dev+tag@example.com", "", nil).wantStatus(t, 200)
-	h.latestEmail("", "dev+tag@example.com", "magic-link")
-
-	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "new+1@example.com", "password": "Passw0rd!"}).wantStatus(t, 201)
-	h.api("POST", "/resend?email=new+1@example.com", "", nil).wantStatus(t, 200)
-	h.latestEmail("", "new+1@example.com", "email-confirm")
+	if strings.Contains(logs.String(), "WARN") {
+		t.Fatalf("a warning for an encoded address:\n%s", logs.String())
+	}
 }
 
 func TestResetPwdWithTokenErrors(t *testing.T) {
@@ -299,8 +322,12 @@ func TestSendResetPwdCodeErrors(t *testing.T) {
 		{"no phone", apiCall("POST", "/send-reset-code", nil),
 			400, "validation_error", "Phone needs to be provided, cannot be left empty."},
 	})
-	// A hand-typed "+" arrives as a space and is read back.
-	h.api("POST", "/send-reset-code?phone=+15555555555", "", nil).wantStatus(t, 200)
+	// A hand-typed "+" arrives as a space: Altogic trims the value and
+	// refuses a number without its "+".
+	h.runErrorCases([]errorCase{
+		{"unencoded +", apiCall("POST", "/send-reset-code?phone=+15555555555", nil),
+			400, "validation_error", "Not a valid phone number. Phone number must be in international format [+] [country code] [subscriber number including area code]"},
+	})
 
 	h.patchConfig("", map[string]any{"phoneConfirmation": false})
 	h.runErrorCases([]errorCase{
@@ -354,7 +381,7 @@ func TestConcurrentResetFlows(t *testing.T) {
 			env := fmt.Sprintf("load-%d", i%envs)
 			prefix := "/e:" + env
 			email := fmt.Sprintf("client%d@example.com", i)
-			phone := fmt.Sprintf("+1555000%04d", i)
+			phone := fmt.Sprintf("+1555555%04d", i)
 			h.do("POST", prefix+"/_emulator/users", nil, map[string]any{
 				"email": email, "phone": phone, "password": "Start-pw0", "emailVerified": true, "phoneVerified": true,
 			}).wantStatus(t, 201)
@@ -392,4 +419,32 @@ func TestConcurrentResetFlows(t *testing.T) {
 	if redeemed.Load() != clients*flows || rejectedReuse.Load() != clients*flows {
 		t.Fatalf("%d flows redeemed, %d reuses rejected; want %d of each", redeemed.Load(), rejectedReuse.Load(), clients*flows)
 	}
+}
+
+// The token or code is checked before the new password, as Agnost checks
+// them: an unknown token with a bad password is an unknown token.
+func TestResetChecksTheTokenBeforeThePassword(t *testing.T) {
+	h := newHarness(t, nil)
+	h.runErrorCases([]errorCase{
+		{"unknown token, short password", apiCall("POST", "/reset-pwd?key=0e55c6fa93ae4e8cb11b35", map[string]string{"newPassword": "abc"}),
+			403, "invalid_access_token", "Invalid or expired access token"},
+		{"unknown code, short password", apiCall("POST", "/reset-pwd-code?phone=%2B15555555555&code=123456", map[string]string{"newPassword": "abc"}),
+			403, "invalid_access_token", "Invalid or expired SMS code"},
+	})
+}
+
+// With email confirmation off, send-reset and send-magic answer an
+// unverified address email_not_verified and a verified one
+// email_verification_disabled: Agnost checks the address first.
+func TestSendResetChecksTheAddressBeforeTheSetting(t *testing.T) {
+	h := newHarness(t, nil)
+	h.patchConfig("", map[string]any{"emailConfirmation": false})
+	h.runErrorCases([]errorCase{
+		{"unverified, send-reset", apiCall("POST", "/send-reset?email=unverified@example.com", nil),
+			401, "email_not_verified", "The email address has not been verified yet."},
+		{"unverified, send-magic", apiCall("POST", "/send-magic?email=unverified@example.com", nil),
+			401, "email_not_verified", "The email address has not been verified yet."},
+		{"verified, send-reset", apiCall("POST", "/send-reset?email="+verified, nil),
+			401, "email_verification_disabled", "Email confirmation is disabled in your app version authentication settings."},
+	})
 }

@@ -61,6 +61,9 @@ func (e *Emulator) changePassword(c *call) (any, error) {
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
+	if u.provider != "altogic" {
+		return nil, errProviderUser(c.operation, u.provider)
+	}
 	if !u.checkPassword(b.OldPassword) {
 		return nil, errWrongCurrentPassword
 	}

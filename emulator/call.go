@@ -15,15 +15,16 @@ import (
 
 // call is one request on its way to a handler.
 type call struct {
-	e      *Emulator
-	envID  string
-	env    *env // nil for global operations
-	r      *http.Request
-	body   []byte
-	prefix string // "" or "/e:{envId}"
-	params map[string]string
-	values url.Values // the parsed query, once asked for
-	now    time.Time
+	e         *Emulator
+	operation string // its operationId
+	envID     string
+	env       *env // nil for global operations
+	r         *http.Request
+	body      []byte
+	prefix    string // "" or "/e:{envId}"
+	params    map[string]string
+	values    url.Values // the parsed query, once asked for
+	now       time.Time
 	// dropMessages is set by a dropMessage fault: the call succeeds but
 	// captures no email or SMS.
 	dropMessages bool
@@ -78,18 +79,51 @@ func (c *call) baseURL() string {
 	return base + c.prefix
 }
 
-// queryEmail answers the email query parameter. The official client puts
-// the address into the query unencoded, so a "+" in it arrives as a space;
-// no address has a space, so every space is read back as "+".
+// queryEmail answers the email query parameter as Altogic reads it:
+// decoded as a form value, so a "+" the client sent unencoded is a space,
+// trimmed and lower-cased. The official client puts the address into the
+// query of send-reset, send-magic and resend without encoding it, so
+// qa+tag@example.com arrives as "qa tag@example.com", which Altogic refuses
+// as not an email address. So does the emulator: a repaired address would
+// pass here and fail in production. The log says what happened.
 func (c *call) queryEmail() string {
-	return normalizeEmail(strings.ReplaceAll(c.query("email"), " ", "+"))
+	v := c.query("email")
+	c.warnPlusDecoded("email", v)
+	return normalizeEmail(v)
 }
 
-// queryPhone answers the phone query parameter. The client encodes it, but a
-// hand-written URL such as ?phone=+15555555555 turns "+" into a space, so a
-// space is read back as "+".
+// queryPhone answers the phone query parameter as Altogic reads it:
+// decoded, then trimmed. The client encodes it; a hand-written
+// ?phone=+15555555555 arrives as " 15555555555", which is refused as not a
+// phone number in international format, as Altogic refuses it.
 func (c *call) queryPhone() string {
-	return strings.TrimSpace(strings.ReplaceAll(c.query("phone"), " ", "+"))
+	v := c.query("phone")
+	c.warnPlusDecoded("phone", v)
+	return normalizePhone(v)
+}
+
+// warnPlusDecoded logs a WARN line when the raw query held a "+" in param
+// that decoding turned into a space: the call is about to fail, as it does
+// against Altogic, and the line says why and what to do.
+func (c *call) warnPlusDecoded(param, decoded string) {
+	if !strings.Contains(decoded, " ") || !rawParamHasPlus(c.r.URL.RawQuery, param) {
+		return
+	}
+	c.e.log.Warn("a '+' in the "+param+" query parameter was decoded as a space, as Altogic decodes it, so the call fails as it does against Altogic",
+		"env", c.env.id, "operation", c.operation, param, decoded,
+		"why", "the official client puts "+param+" into the query without encoding it, and query decoding turns '+' into a space",
+		"workaround", "encode the value (%2B for '+'), or use addresses without '+' with this call")
+}
+
+// rawParamHasPlus reports whether a value of param in the raw query string
+// has a literal "+".
+func rawParamHasPlus(rawQuery, param string) bool {
+	for part := range strings.SplitSeq(rawQuery, "&") {
+		if k, v, _ := strings.Cut(part, "="); k == param && strings.Contains(v, "+") {
+			return true
+		}
+	}
+	return false
 }
 
 // inboxFilter reads to and action. A "+" typed into a URL arrives as a space,

@@ -56,11 +56,33 @@ var (
 		"Invalid credentials. The current password provided is not valid.")
 )
 
-// errProviderPasswordLogin answers a password call for a user who signed up
-// with an OAuth provider.
-func errProviderPasswordLogin(provider string) *apiError {
+// errProviderUser answers a password or address call (operation, an
+// operationId) for a user who signed up with an OAuth provider: each call
+// has its own message, as in Agnost's server. (Agnost's phone calls meant
+// to answer theirs but fail on a slip in its code; the message they meant
+// is answered.)
+func errProviderUser(operation, provider string) *apiError {
+	what, ok := providerRefusals[operation]
+	if !ok {
+		what = providerRefusals["signInWithEmail"]
+	}
 	return clientError(http.StatusUnauthorized, codeInvalidCredentials, fmt.Sprintf(
-		"Invalid credentials. You have signed up using your %s credentials. You cannot sign in with an email and password.", provider))
+		"Invalid credentials. You have signed up using your %s credentials. %s", provider, what))
+}
+
+// providerRefusals ends errProviderUser's message, by operationId.
+var providerRefusals = map[string]string{
+	"signInWithEmail":         "You cannot sign in with an email and password.",
+	"resendVerificationEmail": "You cannot send a verification email.",
+	"sendMagicLinkEmail":      "You cannot send a magic link email.",
+	"sendResetPwdEmail":       "You cannot send a reset password email.",
+	"changePassword":          "You cannot change the password of accounts that are authorized using Oauth2 providers.",
+	"changeEmail":             "You cannot change the email of accounts that are authorized using Oauth2 providers.",
+	"resendVerificationCode":  "You cannot send phone verification SMS code.",
+	"signInWithPhone":         "You cannot sign in with a phone number and password.",
+	"sendSignInCode":          "You cannot send sign-in SMS code.",
+	"changePhone":             "You cannot change the phone number for accounts that are authorized using Oauth2 providers.",
+	"sendResetPwdCode":        "You cannot send a reset password SMS code.",
 }
 
 // Settings and verification.
@@ -122,8 +144,10 @@ var (
 		"Cannot identify the action type. The SMS code type is not valid for resetting passwords.")
 	errCodeNotForVerify = clientError(http.StatusBadRequest, codeInvalidActionType,
 		"Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
+	// Quirk: the message of verify-phone, word for word, as Agnost's
+	// sign-in with a code answers it.
 	errCodeNotForSignIn = clientError(http.StatusBadRequest, codeInvalidActionType,
-		"Cannot identify the action type. The SMS code type is not valid for signing in.")
+		"Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
 	errPhoneMismatch = clientError(http.StatusUnauthorized, "mismatch_values",
 		"The phone number of the user and the phone number associated with the token does not match.")
 )

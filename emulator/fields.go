@@ -15,7 +15,7 @@ func (f *fieldErrors) email(param, location, v string) {
 	switch {
 	case v == "":
 		f.add(param, location, requiredMessage(param))
-	case !fixtures.ValidEmail(v) || len(v) > 254:
+	case !fixtures.ValidEmail(v):
 		f.add(param, location, msgBadEmailFormat)
 	}
 }

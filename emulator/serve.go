@@ -148,7 +148,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err := validateRequest(e.spec, rr, route, pathParams, body); err != nil {
 		return nil, err
 	}
-	c := &call{e: e, envID: envID, r: rr, body: body, prefix: prefix, params: pathParams}
+	c := &call{e: e, operation: x.operation, envID: envID, r: rr, body: body, prefix: prefix, params: pathParams}
 	if op.global {
 		c.now = e.clock.Now().UTC()
 		return op.handler(c)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 	"github.com/altogic-emulator/altogic-emulator/inbox"
+	"github.com/altogic-emulator/altogic-emulator/internal/validatorjs"
 )
 
 // State snapshots: an environment exported as JSON (users with their
@@ -277,8 +278,8 @@ func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 		switch {
 		case !linkActions[l.Action]:
 			return nil, fmt.Errorf("links[%d]: unknown action %q", i, truncate(l.Action, 40))
-		case !fixtures.ValidEmail(l.Email) || l.Email != normalizeEmail(l.Email):
-			return nil, fmt.Errorf("links[%d]: email %q is not a valid address as sign-up stores it (trimmed, lower case)", i, truncate(l.Email, 80))
+		case !fixtures.ValidEmail(l.Email) || l.Email != validatorjs.Trim(l.Email):
+			return nil, fmt.Errorf("links[%d]: email %q is not a valid address as the API stores it (trimmed; %s)", i, truncate(l.Email, 80), fixtures.EmailRule)
 		}
 		if err := checkTime("expires", l.Expires, false); err != nil {
 			return nil, fmt.Errorf("links[%d]: %w", i, err)
@@ -433,12 +434,12 @@ func checkImportedUser(us UserState) (*user, error) {
 		return nil, fmt.Errorf("providerUserId is longer than %d characters", maxTokenText)
 	case us.Email == "" && us.Phone == "":
 		return nil, fmt.Errorf("a user needs an email or a phone")
-	case us.Email != "" && (!fixtures.ValidEmail(us.Email) || len(us.Email) > 254):
-		return nil, fmt.Errorf("email %q is not a valid address", truncate(us.Email, 80))
-	case us.Email != normalizeEmail(us.Email):
-		return nil, fmt.Errorf("email %q is not as sign-up stores it: trimmed and in lower case, %q", truncate(us.Email, 80), truncate(normalizeEmail(us.Email), 80))
+	case us.Email != validatorjs.Trim(us.Email):
+		return nil, fmt.Errorf("email %q is not as the API stores it: trimmed", truncate(us.Email, 80))
+	case us.Email != "" && !fixtures.ValidEmail(us.Email):
+		return nil, fmt.Errorf("email %q is not an address Altogic would hold (%s)", truncate(us.Email, 80), fixtures.EmailRule)
 	case us.Phone != "" && !fixtures.ValidPhone(us.Phone):
-		return nil, fmt.Errorf("phone %q is not E.164, such as +15555555555", truncate(us.Phone, 40))
+		return nil, fmt.Errorf("phone %q is not a number Altogic would hold (%s)", truncate(us.Phone, 40), fixtures.PhoneRule)
 	case us.EmailVerified && us.Email == "":
 		return nil, fmt.Errorf("emailVerified without an email")
 	case us.PhoneVerified && us.Phone == "":

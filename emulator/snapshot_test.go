@@ -53,10 +53,12 @@ func TestImportRefusesBadStateWhole(t *testing.T) {
 				st["users"] = append(list(st, "users"), u)
 			}
 		}, "users: 10 of them, more than an environment holds (8)"},
-		{"mixed-case email", func(st state) { user(st, verified)["email"] = "Verified@Example.com" }, "is not as sign-up stores it"},
-		{"email with CR LF", func(st state) { user(st, verified)["email"] = "verified@example.com\r\n" }, "is not a valid address"},
-		{"invalid email", func(st state) { user(st, verified)["email"] = "nope" }, "is not a valid address"},
-		{"phone not E.164", func(st state) { user(st, "both@example.com")["phone"] = "5555550111" }, "is not E.164"},
+		{"untrimmed email", func(st state) { user(st, verified)["email"] = " verified@example.com" }, "is not as the API stores it: trimmed"},
+		{"email with CR LF", func(st state) { user(st, verified)["email"] = "verified@example.com\r\n" }, "is not as the API stores it: trimmed"},
+		{"email with a comma", func(st state) { user(st, verified)["email"] = "a,b@example.com" }, "is not an address Altogic would hold (validator.js isEmail"},
+		{"invalid email", func(st state) { user(st, verified)["email"] = "nope" }, "is not an address Altogic would hold"},
+		{"phone without +", func(st state) { user(st, "both@example.com")["phone"] = "5555550111" }, "is not a number Altogic would hold (validator.js isMobilePhone"},
+		{"phone of no country's mobile numbers", func(st state) { user(st, "both@example.com")["phone"] = "+15550000001" }, "is not a number Altogic would hold"},
 		{"reserved data key", func(st state) { user(st, verified)["data"] = map[string]any{"_id": "spoofed"} }, "data._id is a field of its own"},
 		{"data email", func(st state) { user(st, verified)["data"] = map[string]any{"email": "x@evil.example"} }, "data.email is a field of its own"},
 		{"bad hash", func(st state) { user(st, verified)["passwordHash"] = "abcd" }, "passwordHash must be hex, the hash a SHA-256"},
@@ -153,7 +155,7 @@ func TestImportOfManyEnvironmentsIsWhole(t *testing.T) {
 	snap := Snapshot{Version: 1, Environments: map[string]EnvState{"a": good.Environments[DefaultEnvironment], "b": good.Environments[DefaultEnvironment]}}
 	bad := good.Environments[DefaultEnvironment]
 	bad.Users = append([]UserState{}, bad.Users...)
-	bad.Users[0].Email = "UPPER@example.com"
+	bad.Users[0].Email = "not-an-address"
 	snap.Environments["c"] = bad
 	if err := h.em.Import(snap); err == nil || !strings.Contains(err.Error(), "environment c: users[0]") {
 		t.Fatalf("Import: %v", err)

@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 	"github.com/altogic-emulator/altogic-emulator/inbox"
+	"github.com/altogic-emulator/altogic-emulator/internal/validatorjs"
 )
 
 // env is the isolated state of one environment id.
@@ -205,10 +205,21 @@ func (en *env) recostLocked(u *user) {
 	u.cost = n
 }
 
-func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// normalizeEmail is what Altogic's server does to an address before it
+// checks and stores it: JavaScript's trim() and toLowerCase(), whose sets
+// of spaces and case pairs differ from Go's strings.TrimSpace and ToLower.
+func normalizeEmail(s string) string { return validatorjs.LowerCase(validatorjs.Trim(s)) }
 
+// normalizePhone is what Altogic's server does to a phone number before it
+// checks and stores it: JavaScript's trim().
+func normalizePhone(s string) string { return validatorjs.Trim(s) }
+
+// userByEmailLocked answers the user whose stored address is exactly email,
+// as a database lookup does: callers pass the address as the real service
+// has cleaned it (lower-cased for sign-up and sign-in, trimmed only for
+// change-email).
 func (en *env) userByEmailLocked(email string) *user {
-	return en.users[en.byEmail[normalizeEmail(email)]]
+	return en.users[en.byEmail[email]]
 }
 
 func (en *env) userByPhoneLocked(phone string) *user {
