@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/emulator"
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
@@ -74,6 +75,7 @@ type config struct {
 	// checkHealth asks a running emulator at addr whether it is up, and
 	// exits: the container health check, which has no curl.
 	checkHealth bool
+	version     bool
 	// coverageOut, importFile and exportOnExit are files: the coverage
 	// report written at stop, a snapshot loaded at start, a snapshot
 	// written at stop.
@@ -119,6 +121,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.maxConns, "max-connections", 1024, "open connections at most; at the limit a new one replaces the longest-waiting one that holds no request")
 	c.maxState = 128 << 20
 	fs.Var(&c.maxState, "max-state", "the most state kept across all environments (users, tokens, sessions, messages, journal), as 128MiB, 1GiB or bytes")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
@@ -129,7 +132,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v := getenv(name); v != "" && envErr == nil {
 			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%s: %w", name, err)
+				envErr = fmt.Errorf("%s=%s: %s", name, v, flagValueError(f, err))
 			}
 		}
 	})
@@ -162,6 +165,28 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
 	return c, nil
+}
+
+// flagValueError says what f wants when a value for it was refused: the
+// flag package's own words for numbers and booleans are "parse error" and
+// "invalid syntax".
+func flagValueError(f *flag.Flag, err error) string {
+	msg := err.Error()
+	if msg != "parse error" && msg != "value out of range" && !strings.Contains(msg, "invalid syntax") {
+		return "--" + f.Name + ": " + msg
+	}
+	switch f.Value.(type) {
+	case flag.Getter:
+		switch f.Value.(flag.Getter).Get().(type) {
+		case int, int64, uint, uint64:
+			return "--" + f.Name + " wants a whole number (default " + f.DefValue + ")"
+		case bool:
+			return "--" + f.Name + " wants true or false"
+		case time.Duration:
+			return "--" + f.Name + " wants a duration such as 30s"
+		}
+	}
+	return "--" + f.Name + ": " + msg
 }
 
 // options turns the configuration into the emulator's.

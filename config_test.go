@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/altogic-emulator/altogic-emulator/emulator"
 )
 
 func TestFlagsFromEnvironmentAndJSONLogs(t *testing.T) {
@@ -23,7 +25,7 @@ func TestFlagsFromEnvironmentAndJSONLogs(t *testing.T) {
 	if err := json.Unmarshal([]byte(s.startLine), &rec); err != nil {
 		t.Fatalf("start line is not JSON: %q", s.startLine)
 	}
-	if rec["users"] != float64(5) || rec["inbox"] != "http://emulator.test:9999/_emulator/inbox/emails" {
+	if rec["users"] != float64(5) || rec["inbox"] != "http://emulator.test:9999/_emulator/" {
 		t.Fatalf("start record %v", rec)
 	}
 }
@@ -145,11 +147,23 @@ func TestStartUpErrors(t *testing.T) {
 		{[]string{"--addr", "256.0.0.1:1"}, nil, "listen on 256.0.0.1:1"},
 		{[]string{"--check-health", "--addr", "127.0.0.1:1"}, nil, "health check"},
 		{nil, map[string]string{"ALTOGIC_EMULATOR_LOG_FORMAT": "xml"}, "--log-format must be text or json"},
+		{nil, map[string]string{"ALTOGIC_EMULATOR_INBOX_LIMIT": "abc"}, "ALTOGIC_EMULATOR_INBOX_LIMIT=abc: --inbox-limit wants a whole number (default 1000)"},
+		{nil, map[string]string{"ALTOGIC_EMULATOR_SMTP_INSECURE": "maybe"}, "ALTOGIC_EMULATOR_SMTP_INSECURE=maybe: --smtp-insecure wants true or false"},
 	}
 	for _, c := range cases {
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %v: error %v, want %q", c.args, c.env, err, c.want)
 		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out strings.Builder
+	if err := run(context.Background(), []string{"--version"}, func(string) string { return "" }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "altogic-emulator "+emulator.Version+"\n" {
+		t.Fatalf("--version printed %q", got)
 	}
 }

@@ -172,3 +172,12 @@ func (l *logWriter) flushLocked() {
 		l.timer = nil
 	}
 }
+
+// readableDurations writes durations as Go writes them ("1.5s"), not as
+// the JSON handler's nanoseconds.
+func readableDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
+}

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Log lines carry what clients send: control characters, DEL and
@@ -53,5 +55,16 @@ func TestLogsEscapeControlCharacters(t *testing.T) {
 				t.Errorf("the path is not logged escaped:\n%s", logs)
 			}
 		})
+	}
+}
+
+// JSON logs give durations as Go writes them, not in nanoseconds.
+func TestDurationsAreReadable(t *testing.T) {
+	a := readableDurations(nil, slog.Duration("wait", 1500*time.Millisecond))
+	if a.Value.Kind() != slog.KindString || a.Value.String() != "1.5s" {
+		t.Fatalf("%v", a)
+	}
+	if b := readableDurations(nil, slog.Int("n", 3)); b.Value.Int64() != 3 {
+		t.Fatalf("%v", b)
 	}
 }

@@ -75,6 +75,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if cfg.version {
+		fmt.Fprintln(stdout, "altogic-emulator", emulator.Version)
+		return nil
+	}
 	if cfg.checkHealth {
 		return checkHealth(ctx, cfg.addr)
 	}
@@ -87,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	out := &logWriter{w: stdout}
 	defer out.Flush()
 	stdout = out
-	logOpts := &slog.HandlerOptions{Level: cfg.logLevel}
+	logOpts := &slog.HandlerOptions{Level: cfg.logLevel, ReplaceAttr: readableDurations}
 	var handler slog.Handler = slog.NewTextHandler(stdout, logOpts)
 	if cfg.logFormat == "json" {
 		handler = slog.NewJSONHandler(stdout, logOpts)
@@ -134,9 +138,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes: 1 << 20,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/inbox/emails",
+	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/",
 		emulator.Version, baseURL, em.UserCount(), publicURL),
-		"url", baseURL, "users", em.UserCount(), "fixtures", fxName, "inbox", publicURL+"/_emulator/inbox/emails")
+		"url", baseURL, "users", em.UserCount(), "fixtures", fxName, "inbox", publicURL+"/_emulator/")
 	if cfg.importFile != "" {
 		logger.Info("imported state", "file", cfg.importFile, "environments", len(em.Environments()))
 	}
