@@ -208,6 +208,22 @@ func (e *Emulator) checkOrigin(r *http.Request) error {
 	return nil
 }
 
+// headerList reports whether s is a comma-separated list of header names
+// (token characters, commas and spaces), as browsers send in
+// Access-Control-Request-Headers, short enough to echo.
+func headerList(s string) bool {
+	if len(s) > 1024 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == ',' || c == ' ' || c == '-' || c == '_' || c == '.' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 // corsHeaders adds CORS headers for a browser page on another origin. The
 // official client calls the API with credentials: "include", so the origin
 // is echoed, never "*". On the control plane only allowed origins get
@@ -242,7 +258,14 @@ func (e *Emulator) corsHeaders(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	h.Set("Access-Control-Allow-Methods", corsAllowMethods)
-	h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+	allow := corsAllowHeaders
+	if asked := r.Header.Get("Access-Control-Request-Headers"); !control && asked != "" && headerList(asked) {
+		// The Altogic API takes whatever headers an app adds (a request
+		// id, a tracing header), as a browser asks for them.
+		allow = asked
+		h.Add("Vary", "Access-Control-Request-Headers")
+	}
+	h.Set("Access-Control-Allow-Headers", allow)
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 	return true

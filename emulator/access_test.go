@@ -126,6 +126,24 @@ func TestAltogicAPIAnswersAnyOrigin(t *testing.T) {
 		t.Fatalf("headers %v", res.header)
 	}
 	h.do("GET", "/_auth/verify?key=nope", hdr{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Host": "evil.example"}, nil).wantStatus(t, 302)
+
+	// An app's own headers are allowed on the Altogic API, as asked; the
+	// control plane keeps its fixed list.
+	custom := h.do("OPTIONS", "/_api/rest/v1/auth/signin-email", hdr{"Origin": origin, "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "content-type,x-client-key,x-request-id"}, nil).wantStatus(t, 204)
+	if got := custom.header.Get("Access-Control-Allow-Headers"); got != "content-type,x-client-key,x-request-id" {
+		t.Fatalf("Access-Control-Allow-Headers %q", got)
+	}
+	odd := h.do("OPTIONS", "/_api/rest/v1/auth/signin-email", hdr{"Origin": origin, "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "x-a\"b"}, nil).wantStatus(t, 204)
+	if got := odd.header.Get("Access-Control-Allow-Headers"); got != corsAllowHeaders {
+		t.Fatalf("a malformed list was echoed: %q", got)
+	}
+	ctl := h.do("OPTIONS", "/_emulator/clock", hdr{"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "x-request-id"}, nil).wantStatus(t, 204)
+	if got := ctl.header.Get("Access-Control-Allow-Headers"); got != corsAllowHeaders {
+		t.Fatalf("the control plane allowed %q", got)
+	}
 }
 
 // DNS rebinding reaches the emulator under a public name the attacker
@@ -202,8 +220,7 @@ func TestCORS(t *testing.T) {
 	}, nil).wantStatus(t, 204)
 	if pre.header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" ||
 		pre.header.Get("Access-Control-Allow-Credentials") != "true" ||
-		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "X-Client-Key") ||
-		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Session") {
+		pre.header.Get("Access-Control-Allow-Headers") != "content-type,x-client,x-client-key,session" {
 		t.Fatalf("preflight headers %v", pre.header)
 	}
 	res := h.do("POST", "/_api/rest/v1/auth/send-reset?email=nobody@example.com", hdr{"Origin": "http://app.test", "X-Client-Key": "k"}, nil)
