@@ -28,6 +28,8 @@ type call struct {
 	// dropMessages is set by a dropMessage fault: the call succeeds but
 	// captures no email or SMS.
 	dropMessages bool
+	// fault names the fault the call met, for the journal.
+	fault string
 	// out holds what the call sends, delivered after the lock.
 	out outbox
 	// prepared is what the operation's prepare step left for its handler.

@@ -140,6 +140,21 @@ func (en *env) takeFaultLocked(op string) *fault {
 	return nil
 }
 
+// kind names what f does, as the journal shows it.
+func (f *fault) kind() string {
+	var parts []string
+	if f.DelayMs > 0 {
+		parts = append(parts, "delay")
+	}
+	switch {
+	case f.Status != 0:
+		parts = append(parts, "error")
+	case f.DropMessage:
+		parts = append(parts, "dropMessage")
+	}
+	return strings.Join(parts, "+")
+}
+
 // applyFault delays, fails or marks the call as a fault for op says.
 func (c *call) applyFault(op string) error {
 	c.env.mu.Lock()
@@ -149,6 +164,7 @@ func (c *call) applyFault(op string) error {
 		return nil
 	}
 	c.e.log.Debug("fault applied", "env", c.env.id, "operation", op, "status", f.Status, "delayMs", f.DelayMs, "dropMessage", f.DropMessage)
+	c.fault = f.kind()
 	if f.DelayMs > 0 {
 		// The delay ends early when the request does, or the emulator stops.
 		ctx, cancel := c.e.holdContext(c.r.Context())

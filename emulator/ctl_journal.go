@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,7 +20,13 @@ func (e *Emulator) listRequests(c *call) (any, error) {
 		}
 		status = n
 	}
-	return map[string]any{"requests": c.env.journal.list(strings.TrimSpace(c.query("operation")), status)}, nil
+	op := strings.TrimSpace(c.query("operation"))
+	if o, known := e.ops[op]; op != "" && (!known || o.control) {
+		var fe fieldErrors
+		fe.add("operation", "query", fmt.Sprintf("'operation' must be an operationId of the Altogic API in openapi.yaml (such as sendResetPwdEmail), not %q: the journal holds no other.", truncate(op, 80)))
+		return nil, fe.err()
+	}
+	return map[string]any{"requests": c.env.journal.list(op, status)}, nil
 }
 
 // coverage counts the calls of each operation by status.
@@ -62,13 +69,20 @@ func (cv *coverage) counts(op string) map[int]int {
 type CoverageReport struct {
 	Operations            []OperationCoverage `json:"operations"`
 	UnexercisedOperations []string            `json:"unexercisedOperations"`
-	UnexercisedResponses  []string            `json:"unexercisedResponses"`
-	Totals                CoverageTotals      `json:"totals"`
+	// UnexercisedAPIOperations are the unexercised operations of the
+	// Altogic API and its email links alone: what an app's suite can call,
+	// and so what a CI gate checks.
+	UnexercisedAPIOperations []string       `json:"unexercisedApiOperations"`
+	UnexercisedResponses     []string       `json:"unexercisedResponses"`
+	Totals                   CoverageTotals `json:"totals"`
 }
 
 // OperationCoverage is one operation's line of the report.
 type OperationCoverage struct {
-	OperationID string         `json:"operationId"`
+	OperationID string `json:"operationId"`
+	// Area is "api" (the Altogic API and its email links) or "control"
+	// (the control API, the inbox page and MailHog's API).
+	Area        string         `json:"area"`
 	Method      string         `json:"method"`
 	Path        string         `json:"path"`
 	Calls       int            `json:"calls"`
@@ -91,12 +105,15 @@ type CoverageTotals struct {
 // Coverage answers the coverage report of every request so far, across all
 // environments.
 func (e *Emulator) Coverage() CoverageReport {
-	rep := CoverageReport{Operations: []OperationCoverage{}, UnexercisedOperations: []string{}, UnexercisedResponses: []string{}}
+	rep := CoverageReport{Operations: []OperationCoverage{}, UnexercisedOperations: []string{}, UnexercisedAPIOperations: []string{}, UnexercisedResponses: []string{}}
 	for path, item := range e.spec.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			oc := OperationCoverage{
-				OperationID: op.OperationID, Method: method, Path: path, Statuses: map[string]int{},
+				OperationID: op.OperationID, Area: "api", Method: method, Path: path, Statuses: map[string]int{},
 				Documented: []string{}, Unexercised: []string{}, Undocumented: []string{},
+			}
+			if e.ops[op.OperationID].control {
+				oc.Area = "control"
 			}
 			documented := map[string]bool{}
 			for code := range op.Responses.Map() {
@@ -128,12 +145,16 @@ func (e *Emulator) Coverage() CoverageReport {
 				rep.Totals.Exercised++
 			} else {
 				rep.UnexercisedOperations = append(rep.UnexercisedOperations, op.OperationID)
+				if oc.Area == "api" {
+					rep.UnexercisedAPIOperations = append(rep.UnexercisedAPIOperations, op.OperationID)
+				}
 			}
 			rep.Operations = append(rep.Operations, oc)
 		}
 	}
 	sort.Slice(rep.Operations, func(i, j int) bool { return rep.Operations[i].OperationID < rep.Operations[j].OperationID })
 	sort.Strings(rep.UnexercisedOperations)
+	sort.Strings(rep.UnexercisedAPIOperations)
 	sort.Strings(rep.UnexercisedResponses)
 	return rep
 }

@@ -95,3 +95,54 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// The journal names the fault a call met, and refuses to filter by an
+// operation it can never hold.
+func TestJournalShowsFaults(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("POST", "/_emulator/faults", nil, map[string]any{"operation": "sendResetPwdEmail", "dropMessage": true}).wantStatus(t, 201)
+	h.do("POST", "/_emulator/faults", nil, map[string]any{"operation": "sendResetPwdEmail", "status": 503, "code": "down", "message": "Down."}).wantStatus(t, 201)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 503)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	var j struct{ Requests []journalEntry }
+	h.do("GET", "/_emulator/requests?operation=sendResetPwdEmail", nil, nil).wantStatus(t, 200).json(t, &j)
+	var faults []string
+	for _, r := range j.Requests {
+		faults = append(faults, r.Fault)
+	}
+	if strings.Join(faults, ",") != ",error,dropMessage" { // newest first
+		t.Fatalf("faults %q", faults)
+	}
+	h.runErrorCases([]errorCase{
+		{"unknown operation", rawCall("GET", "/_emulator/requests?operation=nope", nil, nil), 400, "validation_error",
+			`'operation' must be an operationId of the Altogic API in openapi.yaml (such as sendResetPwdEmail), not "nope": the journal holds no other.`},
+		{"a control operation", rawCall("GET", "/_emulator/requests?operation=listUsers", nil, nil), 400, "validation_error", ""},
+	})
+}
+
+// The coverage report tells the Altogic API from the control plane, so a
+// suite that calls every API operation passes the gate.
+func TestCoverageAreas(t *testing.T) {
+	h := newHarness(t, nil)
+	var rep CoverageReport
+	h.do("GET", "/_emulator/coverage", nil, nil).wantStatus(t, 200).json(t, &rep)
+	areas := map[string]string{}
+	for _, op := range rep.Operations {
+		areas[op.OperationID] = op.Area
+	}
+	for id, want := range map[string]string{"sendResetPwdEmail": "api", "verifyEmailLink": "api", "signInWithProvider": "api",
+		"listUsers": "control", "mailhogMessages": "control", "inboxPage": "control", "health": "control"} {
+		if areas[id] != want {
+			t.Errorf("%s: area %q, want %q", id, areas[id], want)
+		}
+	}
+	for _, id := range rep.UnexercisedAPIOperations {
+		if areas[id] != "api" {
+			t.Errorf("unexercisedApiOperations holds %s of area %q", id, areas[id])
+		}
+	}
+	if !contains(rep.UnexercisedAPIOperations, "sendResetPwdEmail") || contains(rep.UnexercisedAPIOperations, "listUsers") {
+		t.Fatalf("unexercisedApiOperations %v", rep.UnexercisedAPIOperations)
+	}
+}

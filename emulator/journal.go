@@ -23,6 +23,9 @@ type journalEntry struct {
 	Errors     []string  `json:"errors"`
 	Validation []string  `json:"validation"`
 	DurationMs float64   `json:"durationMs"`
+	// Fault names the injected fault the call met: "error", "delay",
+	// "dropMessage", or "delay+dropMessage"; empty for none.
+	Fault string `json:"fault,omitempty"`
 }
 
 // journalLimit bounds each environment's journal; the oldest are dropped.
@@ -124,7 +127,7 @@ func (e *Emulator) record(r *http.Request, x *exchange, status int, failure *api
 	entry := journalEntry{
 		Time: en.clock.now(e.clock), Method: methodName(r.Method), Path: strings.Clone(truncate(r.URL.Path, maxJournalText)), Operation: x.operation,
 		Status: status, Errors: []string{}, Validation: []string{},
-		DurationMs: float64(took.Microseconds()) / 1000,
+		DurationMs: float64(took.Microseconds()) / 1000, Fault: x.fault,
 	}
 	if failure != nil {
 		for _, it := range failure.items[:min(len(failure.items), maxJournalItems)] {

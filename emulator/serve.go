@@ -92,6 +92,8 @@ type exchange struct {
 	body, bodyRead bool
 	// unchanged is the call's: the handler changed nothing.
 	unchanged bool
+	// fault names the injected fault the call met, for the journal.
+	fault string
 	// rc sets the deadlines of the request's connection.
 	rc *http.ResponseController
 	// endTurn gives back the environment's export turn, once the answer
@@ -161,7 +163,9 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	}
 	x.env, c.env, c.now = en, en, en.clock.now(e.clock)
 	if !op.control {
-		if err := c.applyFault(x.operation); err != nil {
+		err := c.applyFault(x.operation)
+		x.fault = c.fault
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -11,6 +11,7 @@ func document() *openapi3.T {
 		Required: []string{
 			"operations",
 			"unexercisedOperations",
+			"unexercisedApiOperations",
 			"unexercisedResponses",
 			"totals",
 		},
@@ -23,6 +24,7 @@ func document() *openapi3.T {
 							Type: &openapi3.Types{"object"},
 							Required: []string{
 								"operationId",
+								"area",
 								"method",
 								"path",
 								"calls",
@@ -32,6 +34,13 @@ func document() *openapi3.T {
 								"undocumented",
 							},
 							Properties: openapi3.Schemas{
+								"area": &openapi3.SchemaRef{
+									Value: &openapi3.Schema{
+										Type:        &openapi3.Types{"string"},
+										Description: "api: the Altogic API and its email links; control: the control API, the inbox page and the MailHog API.",
+										Enum:        []interface{}{"api", "control"},
+									},
+								},
 								"calls": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"integer"}}},
 								"documented": &openapi3.SchemaRef{
 									Value: &openapi3.Schema{
@@ -82,6 +91,13 @@ func document() *openapi3.T {
 						"responses":          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"integer"}}},
 						"responsesExercised": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"integer"}}},
 					},
+				},
+			},
+			"unexercisedApiOperations": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:        &openapi3.Types{"array"},
+					Description: "The unexercised operations of area api: what a CI gate checks.",
+					Items:       &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 				},
 			},
 			"unexercisedOperations": &openapi3.SchemaRef{
@@ -390,6 +406,19 @@ func document() *openapi3.T {
 					Type:        &openapi3.Types{"array"},
 					Description: "The error codes answered.",
 					Items:       &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+				},
+			},
+			"fault": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:        &openapi3.Types{"string"},
+					Description: "The injected fault the call met; absent for none.",
+					Enum: []interface{}{
+						"error",
+						"delay",
+						"dropMessage",
+						"delay+error",
+						"delay+dropMessage",
+					},
 				},
 			},
 			"method": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
