@@ -42,6 +42,12 @@ func main() {
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	// Under `go run`, a signal to the go command (kill $! in a script)
+	// does not reach the emulator: it stops when that command ends.
+	go watchGoRun(os.Getppid(), func() {
+		fmt.Fprintln(os.Stderr, "altogic-emulator: the go command that ran it ended: shutting down")
+		signals <- syscall.SIGTERM
+	})
 	go func() {
 		<-signals
 		first := time.Now()
