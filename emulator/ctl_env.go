@@ -127,6 +127,136 @@ func (e *Emulator) createUser(c *call) (any, error) {
 	return created{u.snapshot()}, nil
 }
 
+// updateUser is PATCH /_emulator/users/{id}: it changes the fields it is
+// given (email, phone, password, name, emailVerified, phoneVerified,
+// smsCode) and user data (a key with null removes it), checked as
+// createUser checks them, and answers the user.
+func (e *Emulator) updateUser(c *call) (any, error) {
+	var raw map[string]json.RawMessage
+	if err := c.decode(&raw); err != nil {
+		return nil, err
+	}
+	en := c.env
+	u := en.users[c.params["id"]]
+	if u == nil {
+		return nil, errNoSuch("user", c.params["id"])
+	}
+	var fe fieldErrors
+	str := func(k string) (string, bool) {
+		v, ok := raw[k]
+		if !ok {
+			return "", false
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			fe.add(k, "body", label(k)+" must be of type string.")
+		}
+		return strings.TrimSpace(s), true
+	}
+	boolean := func(k string) (bool, bool) {
+		v, ok := raw[k]
+		var b bool
+		if ok && json.Unmarshal(v, &b) != nil {
+			fe.add(k, "body", "'"+k+"' must be true or false.")
+		}
+		return b, ok
+	}
+	for k := range raw {
+		if reservedFields[k] && k != "email" && k != "phone" && k != "password" && k != "name" &&
+			k != "emailVerified" && k != "phoneVerified" && k != "smsCode" {
+			fe.add(k, "body", "'"+k+"' is the emulator's and cannot be changed.")
+		}
+	}
+	email, setEmail := str("email")
+	email = normalizeEmail(email)
+	phone, setPhone := str("phone")
+	password, setPassword := str("password")
+	name, setName := str("name")
+	code, setCode := str("smsCode")
+	emailVerified, setEmailVerified := boolean("emailVerified")
+	phoneVerified, setPhoneVerified := boolean("phoneVerified")
+	newEmail, newPhone := u.email, u.phone
+	if setEmail {
+		newEmail = email
+		if email != "" {
+			fe.email("email", "body", email)
+		}
+	}
+	if setPhone {
+		newPhone = phone
+		if phone != "" {
+			fe.phone("phone", "body", phone)
+		}
+	}
+	if newEmail == "" && newPhone == "" {
+		fe.add("email", "body", "A user needs an email or a phone.")
+	}
+	if setPassword {
+		fe.present("password", "body", password)
+	}
+	if setCode && code != "" && (newPhone == "" || !fixtures.ValidSMSCode(code)) {
+		fe.add("smsCode", "body", "'smsCode' must be six digits, for a user with a phone.")
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case setEmail && email != "" && email != u.email && en.userByEmailLocked(email) != nil:
+		return nil, errEmailNotUnique.withValue("email", email)
+	case setPhone && phone != "" && phone != u.phone && en.userByPhoneLocked(phone) != nil:
+		return nil, errPhoneNotUnique.withValue("phone", phone)
+	}
+	if setEmail && email != u.email {
+		en.setEmailLocked(u, email)
+	}
+	if setPhone && phone != u.phone {
+		en.setPhoneLocked(u, phone)
+	}
+	if setPassword {
+		u.setPassword(password)
+	}
+	if setName {
+		u.name = name
+	}
+	if setCode {
+		u.pinnedCode = code
+	}
+	if setEmailVerified {
+		u.emailVerified = emailVerified && u.email != ""
+	}
+	if setPhoneVerified {
+		u.phoneVerified = phoneVerified && u.phone != ""
+	}
+	extra := make(map[string]json.RawMessage, len(u.extra))
+	for k, v := range u.extra {
+		extra[k] = v
+	}
+	for k, v := range raw {
+		switch {
+		case reservedFields[k]:
+		case len(v) == 0 || string(v) == "null": // json decodes null as nil
+			delete(extra, k)
+		default:
+			extra[k] = compactJSON(v)
+		}
+	}
+	u.extra = extra
+	en.recostLocked(u)
+	return u.snapshot(), nil
+}
+
+// deleteUser is DELETE /_emulator/users/{id}: the user and its sessions go;
+// its links and codes then answer as for a user who no longer exists.
+func (e *Emulator) deleteUser(c *call) (any, error) {
+	en := c.env
+	u := en.users[c.params["id"]]
+	if u == nil {
+		return nil, errNoSuch("user", c.params["id"])
+	}
+	en.removeUserLocked(u)
+	return noContent{}, nil
+}
+
 func (e *Emulator) getConfig(c *call) (any, error) {
 	return c.env.settings, nil
 }

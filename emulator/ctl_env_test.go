@@ -85,3 +85,43 @@ func TestResetEmptiesSessionsTokensAndInbox(t *testing.T) {
 	}
 	h.do("GET", "/_emulator/inbox/emails/latest", nil, nil).wantError(t, 404, "not_found", "No email has been captured.")
 }
+
+// A user can be changed and deleted through the control API: fields
+// checked as at creation, user data set and removed, sessions ended with
+// the user.
+func TestUpdateAndDeleteUser(t *testing.T) {
+	h := newHarness(t, nil)
+	var u map[string]any
+	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "ed@example.com", "password": "Passw0rd!", "plan": "free", "team": "a"}).
+		wantStatus(t, 201).json(t, &u)
+	id := u["_id"].(string)
+	session := h.api("POST", "/signin-email", "", map[string]string{"email": "ed@example.com", "password": "Passw0rd!"})
+	session.wantError(t, 401, "email_not_verified", "")
+
+	u = nil // decoding into a map keeps the keys it had
+	h.do("PATCH", "/_emulator/users/"+id, nil, map[string]any{"emailVerified": true, "name": "Ed", "plan": "pro", "team": nil, "password": "N3w-secret"}).
+		wantStatus(t, 200).json(t, &u)
+	if u["emailVerified"] != true || u["name"] != "Ed" || u["plan"] != "pro" || u["team"] != nil {
+		t.Fatalf("after PATCH %v", u)
+	}
+	s := h.signInEmail("ed@example.com", "N3w-secret").Session.Token
+
+	h.runErrorCases([]errorCase{
+		{"taken email", rawCall("PATCH", "/_emulator/users/"+id, nil, map[string]any{"email": verified}), 400, "email_not_unique", ""},
+		{"invalid phone", rawCall("PATCH", "/_emulator/users/"+id, nil, map[string]any{"phone": "+15550000001"}), 400, "validation_error", ""},
+		{"no address left", rawCall("PATCH", "/_emulator/users/"+id, nil, map[string]any{"email": ""}), 400, "validation_error", "A user needs an email or a phone."},
+		{"computed field", rawCall("PATCH", "/_emulator/users/"+id, nil, map[string]any{"signUpAt": "x"}), 400, "validation_error", "'signUpAt' is the emulator's and cannot be changed."},
+		{"unknown user", rawCall("PATCH", "/_emulator/users/000000000000000000000000", nil, map[string]any{"name": "x"}), 404, "not_found", ""},
+	})
+
+	h.do("PATCH", "/_emulator/users/"+id, nil, map[string]any{"email": "Ed2@Example.com"}).wantStatus(t, 200).json(t, &u)
+	if u["email"] != "ed2@example.com" {
+		t.Fatalf("email %v", u["email"])
+	}
+	h.do("DELETE", "/_emulator/users/"+id, nil, nil).wantStatus(t, 204)
+	h.api("GET", "/user", s, nil).wantError(t, 401, "invalid_session_token", "")
+	h.api("POST", "/signin-email", "", map[string]string{"email": "ed2@example.com", "password": "N3w-secret"}).wantError(t, 401, "invalid_credentials", "")
+	h.do("DELETE", "/_emulator/users/"+id, nil, nil).wantError(t, 404, "not_found", "")
+	// The address is free again.
+	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "ed2@example.com", "password": "Passw0rd!"}).wantStatus(t, 201)
+}

@@ -80,6 +80,8 @@ func (e *Emulator) routes() map[string]operation {
 		"resetEnvironment":  ctl(e.resetEnvironment),
 		"listUsers":         ctl(e.listUsers),
 		"createUser":        ctl(e.createUser),
+		"updateUser":        ctl(e.updateUser),
+		"deleteUser":        ctl(e.deleteUser),
 		"getConfig":         ctl(e.getConfig),
 		"patchConfig":       ctl(e.patchConfig),
 		"getOpenAPI":        global(e.getOpenAPI),

@@ -183,6 +183,30 @@ func (en *env) addUserLocked(u *user) error {
 	return nil
 }
 
+// removeUserLocked deletes u, its place in the indexes and its sessions,
+// and gives back what it was charged.
+func (en *env) removeUserLocked(u *user) {
+	var tokens []string
+	en.sessions.each(func(s *session) {
+		if s.userID == u.id {
+			tokens = append(tokens, s.token)
+		}
+	})
+	for _, t := range tokens {
+		en.sessions.remove(t)
+	}
+	if u.email != "" && en.byEmail[u.email] == u.id {
+		delete(en.byEmail, u.email)
+	}
+	if u.phone != "" && en.byPhone[u.phone] == u.id {
+		delete(en.byPhone, u.phone)
+	}
+	delete(en.users, u.id)
+	en.acct.Give(u.cost)
+	en.userBytes -= u.cost
+	u.cost = 0
+}
+
 func (en *env) indexUserLocked(u *user) {
 	if u.email != "" {
 		en.byEmail[u.email] = u.id

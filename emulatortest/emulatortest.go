@@ -305,6 +305,21 @@ func (e *Emulator) CreateUser(user map[string]any) map[string]any {
 	return out
 }
 
+// UpdateUser changes a user, as PATCH /_emulator/users/{id}: the fields it
+// names (a user data key set to nil is removed). It answers the user.
+func (e *Emulator) UpdateUser(id string, patch map[string]any) map[string]any {
+	e.t.Helper()
+	var out map[string]any
+	e.control(http.MethodPatch, "/_emulator/users/"+url.PathEscape(id), patch, &out)
+	return out
+}
+
+// DeleteUser deletes a user and its sessions.
+func (e *Emulator) DeleteUser(id string) {
+	e.t.Helper()
+	e.control(http.MethodDelete, "/_emulator/users/"+url.PathEscape(id), nil, nil)
+}
+
 // Users answers the environment's users as the API shows them.
 func (e *Emulator) Users() []map[string]any {
 	e.t.Helper()

@@ -57,6 +57,18 @@ func TestControlHelpers(t *testing.T) {
 		t.Fatalf("created %v", u)
 	}
 
+	u = emu.UpdateUser(u["_id"].(string), map[string]any{"name": "New", "plan": nil})
+	if u["name"] != "New" || u["plan"] != nil {
+		t.Fatalf("updated %v", u)
+	}
+	emu.DeleteUser(u["_id"].(string))
+	for _, other := range emu.Users() {
+		if other["_id"] == u["_id"] {
+			t.Fatal("DeleteUser left the user")
+		}
+	}
+	u = emu.CreateUser(map[string]any{"email": "new@example.com", "password": "Passw0rd!", "emailVerified": true})
+
 	f := emu.AddFault(emulatortest.Fault{Operation: "sendResetPwdEmail", Status: 503, Code: "unavailable", Message: "Try later."})
 	if f.ID == "" || f.Times != 1 {
 		t.Fatalf("fault %+v", f)

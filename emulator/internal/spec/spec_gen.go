@@ -2352,6 +2352,89 @@ func document() *openapi3.T {
 					),
 				},
 			}),
+			openapi3.WithPath("/_emulator/users/{id}", &openapi3.PathItem{
+				Delete: &openapi3.Operation{
+					Tags:        []string{"control"},
+					Summary:     "Delete a user and its sessions",
+					OperationID: "deleteUser",
+					Responses: openapi3.NewResponses(
+						withResponse("204", &openapi3.ResponseRef{
+							Value: &openapi3.Response{Description: ptrTo[string]("Deleted.")},
+						}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+					),
+				},
+				Patch: &openapi3.Operation{
+					Tags:        []string{"control"},
+					Summary:     "Change a user's fields and user data (null removes a user data key)",
+					OperationID: "updateUser",
+					RequestBody: &openapi3.RequestBodyRef{
+						Value: &openapi3.RequestBody{
+							Required: true,
+							Content: openapi3.Content{
+								"application/json": &openapi3.MediaType{
+									Schema: &openapi3.SchemaRef{
+										Value: &openapi3.Schema{
+											Type: &openapi3.Types{"object"},
+											Properties: openapi3.Schemas{
+												"email": &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type:        &openapi3.Types{"string"},
+														Description: "An empty string removes it (the user keeps a phone).",
+													},
+												},
+												"emailVerified": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"boolean"}}},
+												"name":          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+												"password":      &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+												"phone": &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type:        &openapi3.Types{"string"},
+														Description: "An empty string removes it (the user keeps an email).",
+													},
+												},
+												"phoneVerified": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"boolean"}}},
+												"smsCode": &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type:        &openapi3.Types{"string"},
+														Description: "Six digits every SMS to this user carries; empty for random codes.",
+													},
+												},
+											},
+											AdditionalProperties: openapi3.BoolSchema{Has: ptrTo[bool](true)},
+										},
+									},
+								},
+							},
+						},
+					},
+					Responses: openapi3.NewResponses(
+						withResponse("200", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptrTo[string]("The user as it now is."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v12},
+									},
+								},
+							},
+						}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+					),
+				},
+				Parameters: openapi3.Parameters{
+					&openapi3.ParameterRef{
+						Value: &openapi3.Parameter{
+							Name:     "id",
+							In:       "path",
+							Required: true,
+							Schema:   &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+						},
+					},
+				},
+			}),
 			openapi3.WithPath("/api/v1/messages", &openapi3.PathItem{
 				Delete: &openapi3.Operation{
 					Tags:        []string{"mailhog"},
