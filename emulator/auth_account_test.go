@@ -109,7 +109,7 @@ func TestSignInAndSessions(t *testing.T) {
 		t.Fatalf("session %+v", s)
 	}
 	if s.UserAgent["family"] != "Chrome" || s.UserAgent["major"] != "105" ||
-		s.UserAgent["os"].(map[string]any)["family"] != "Mac OS X" || s.UserAgent["device"].(map[string]any)["family"] != "Mac" {
+		s.UserAgent["os"].(map[string]any)["family"] != "Mac OS X" || s.UserAgent["device"].(map[string]any)["family"] != "Other" { // as useragent 2.3.0 says, and Altogic's examples show
 		t.Fatalf("userAgent %v", s.UserAgent)
 	}
 	if s.AccessGroupKeys == nil || len(s.AccessGroupKeys) != 0 || s.CreationDtm != "2026-03-01T12:00:00.000Z" {

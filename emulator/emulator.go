@@ -13,6 +13,7 @@ import (
 
 	"github.com/altogic-emulator/altogic-emulator/emulator/internal/spec"
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/useragent"
 )
 
 // Version is the emulator's version, answered by /_emulator/health.
@@ -348,4 +349,7 @@ func SpecYAML() []byte { return append([]byte(nil), spec.YAML()...) }
 
 // Preload starts building openapi.yaml's document in the background, so
 // that a program can do its other start-up work meanwhile; New waits for it.
-func Preload() { spec.Preload() }
+func Preload() {
+	spec.Preload()
+	go useragent.Parse("") // compiles the user-agent rules
+}
