@@ -40,7 +40,14 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== go test -race ./... (with the end-to-end suites of e2e/ and the differential tests)"
 mkdir -p artifacts
-ALTOGIC_EMULATOR_E2E=1 go test -race -count=1 ./...
+ALTOGIC_EMULATOR_E2E=1 go test -race -count=1 -skip '^TestAgainst' ./...
+
+echo "== differential tests: the emulator's rules against validator.js and useragent themselves"
+# Run on their own, without -race (they compare tens of thousands of
+# inputs through Node), and verbose, to print how many they compared.
+ALTOGIC_EMULATOR_E2E=1 go test -count=1 -run '^TestAgainst' -v ./internal/validatorjs ./internal/useragent |
+  grep -E 'compared|user agents|^(ok|FAIL|--- FAIL|panic)'
+test "${PIPESTATUS[0]}" = 0
 
 echo "== benchmarks, one run each (so that a broken one fails here)"
 go test -run='^$' -bench=. -benchtime=1x ./...
