@@ -250,6 +250,38 @@ test("checks in Altogic's order, with its messages", async () => {
   const { errors } = await client.auth.changeEmail("wrong", "uma@example.com");
   assertError(errors, 400, "email_not_unique", "A user with the provided email already exists.");
   assert.equal(errors.items[0].details.param, "email");
+
+  // A provider's user gets the message of the call it made.
+  const oauth = await fetch(`${envUrl}/_auth/google?email=gina@example.com&id=g-1`, { redirect: "manual" });
+  assert.equal(oauth.status, 302);
+  assertError((await client.auth.sendResetPwdEmail("gina@example.com")).errors, 401, "invalid_credentials",
+    "Invalid credentials. You have signed up using your google credentials. You cannot send a reset password email.");
+
+  // send-code: the phone's verification before the codes setting.
+  await getJSON(`${envUrl}/_emulator/config`, {
+    method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ signInWithCode: false }),
+  });
+  assertError((await client.auth.sendSignInCode("+15555550100")).errors, 401, "phone_not_verified");
+  assertError((await client.auth.sendSignInCode("+15555555555")).errors, 401, "sms_auth_codes_disabled");
+});
+
+test("with confirmation off, changeEmail and changePhone keep the verified flags; changeEmail keeps the letter case", async () => {
+  const { envUrl, client } = newEnv();
+  await getJSON(`${envUrl}/_emulator/config`, {
+    method: "PATCH", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ emailConfirmation: false, phoneConfirmation: false }),
+  });
+  const { user } = await client.auth.signUpWithEmail("kept@example.com", OLD);
+  assert.ok(user);
+  let changed = await client.auth.changeEmail(OLD, " Kept2@Example.com");
+  assert.equal(changed.errors, null);
+  assert.equal(changed.user.email, "Kept2@Example.com");
+  const phoneUser = createClient(envUrl, KEY);
+  assert.equal((await phoneUser.auth.signUpWithPhone("+14155550123", OLD)).errors, null);
+  changed = await phoneUser.auth.changePhone(OLD, "+14155550124");
+  assert.equal(changed.errors, null);
+  assert.equal(changed.user.phone, "+14155550124");
+  assert.equal(changed.user.phoneVerified, false); // signed up with confirmation off: never verified, and kept so
 });
 
 test("sign-up with email confirmation, the confirm link and getAuthGrant, sign-out", async () => {
