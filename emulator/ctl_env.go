@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/emulator/internal/spec"
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/validatorjs"
 )
 
 // The control API under [/e:{envId}]/_emulator/: state, settings and the
@@ -23,6 +23,7 @@ func (e *Emulator) health(c *call) (any, error) {
 func (e *Emulator) resetEnvironment(c *call) (any, error) {
 	c.env.clock.restore(0, false, time.Time{})
 	c.env.loadLocked(e.fixtures, c.env.clock.now(e.clock), true)
+	c.env.discardQueueLocked() // messages of the state that is gone
 	c.env.inbox.Clear()
 	c.env.journal.clear()
 	return noContent{}, nil
@@ -69,7 +70,7 @@ func (e *Emulator) createUser(c *call) (any, error) {
 			if json.Unmarshal(v, dst) != nil {
 				fe.add(k, "body", label(k)+" must be of type string.")
 			}
-			*dst = strings.TrimSpace(*dst)
+			*dst = validatorjs.Trim(*dst)
 		}
 	}
 	boolean := func(k string, dst *bool) {
@@ -151,7 +152,7 @@ func (e *Emulator) updateUser(c *call) (any, error) {
 		if json.Unmarshal(v, &s) != nil {
 			fe.add(k, "body", label(k)+" must be of type string.")
 		}
-		return strings.TrimSpace(s), true
+		return validatorjs.Trim(s), true
 	}
 	boolean := func(k string) (bool, bool) {
 		v, ok := raw[k]

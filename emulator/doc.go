@@ -34,9 +34,11 @@
 // Each environment (state.go) has one state lock, env.mu. The pipeline
 // takes it around the handler of every operation marked locked in the
 // route table, as a transaction; handlers never lock. Anything a handler
-// sends (emails, SMS) goes into the call's outbox (outbox.go), which the
-// pipeline delivers after unlocking, in commit order: captured into the
-// inbox, logged, handed to the SMTP relay. Long-polls and event streams
+// sends (emails, SMS) goes into the call's outbox (outbox.go), which joins
+// the environment's queue before the lock is released, so the queue is in
+// commit order; the pipeline delivers it after unlocking (captured into
+// the inbox, logged, handed to the SMTP relay), and the call answers once
+// its messages are delivered. A slow delivery never holds the state. Long-polls and event streams
 // run unlocked: operations that use only the inbox, the journal or the
 // clock take those leaf locks alone, and a leaf lock is taken after env.mu
 // when both are needed, never before. Methods whose names end in Locked

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -104,5 +106,87 @@ func TestNoPasswordInLogs(t *testing.T) {
 		if strings.Contains(logs.String(), secret) {
 			t.Fatalf("the log has %q:\n%s", secret, logs.String())
 		}
+	}
+}
+
+// blockingHandler is a slog handler whose "email captured" line waits
+// until release is closed: a log that cannot keep up.
+type blockingHandler struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (h *blockingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *blockingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "email captured" {
+		h.once.Do(func() { close(h.entered) })
+		<-h.release
+	}
+	return nil
+}
+func (h *blockingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *blockingHandler) WithGroup(string) slog.Handler      { return h }
+
+// A delivery that cannot finish (a stuck log) holds neither the state nor
+// the calls that send nothing; a call that sends answers only once its
+// messages are delivered, even when another call delivers them.
+func TestASlowDeliveryDoesNotHoldTheState(t *testing.T) {
+	log := &blockingHandler{entered: make(chan struct{}), release: make(chan struct{})}
+	em, err := New(Options{Logger: slog.New(log)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := em.mustEnv(t, DefaultEnvironment)
+	send := operation{locked: true, handler: func(c *call) (any, error) {
+		c.sendEmail(inbox.Email{To: "slow@example.com", Action: "reset-pwd"})
+		return emptyOK{}, nil
+	}}
+	quiet := operation{locked: true, handler: func(c *call) (any, error) { return emptyOK{}, nil }}
+	newCall := func() *call { return &call{e: em, env: en, r: httptest.NewRequest("POST", "/x", nil)} }
+
+	first := make(chan struct{})
+	go func() { em.runLocked(send, newCall()); close(first) }()
+	<-log.entered // the first delivery is stuck in the log
+	second := make(chan struct{})
+	go func() { em.runLocked(send, newCall()); close(second) }()
+	// Calls that send nothing, the state lock included, go on meanwhile.
+	for range 100 {
+		if _, err := em.runLocked(quiet, newCall()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-second:
+		t.Fatal("the second call answered before its email was delivered")
+	default:
+	}
+	close(log.release)
+	<-first
+	<-second
+	if n := en.inbox.Emails.Len(); n != 2 {
+		t.Fatalf("%d emails in the inbox once both calls answered", n)
+	}
+}
+
+// A reset discards what calls committed before it have not delivered: no
+// email of the state that is gone arrives after it.
+func TestResetDiscardsUndeliveredMessages(t *testing.T) {
+	h := newHarness(t, nil)
+	for i := range 2000 {
+		done := make(chan struct{})
+		go func() {
+			h.api("POST", "/send-reset?email="+verified, "", nil)
+			close(done)
+		}()
+		h.do("POST", "/_emulator/reset", nil, nil).wantStatus(t, 204)
+		<-done
+		// Whatever the inbox holds now must have a live link.
+		for _, m := range h.em.mustEnv(t, DefaultEnvironment).inbox.Emails.List(inboxAll) {
+			if q := h.follow(m.Link).Query(); q.Get("status") != "200" {
+				t.Fatalf("iteration %d: the inbox holds an email whose link is dead: %s", i, q.Encode())
+			}
+		}
+		h.do("POST", "/_emulator/reset", nil, nil).wantStatus(t, 204)
 	}
 }

@@ -190,35 +190,40 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 }
 
 // runLocked runs the handler holding the environment's lock, then delivers
-// what the call sends.
+// what the call sends before it answers.
 func (e *Emulator) runLocked(op operation, c *call) (any, error) {
-	reply, err := e.commit(op, c)
-	if c.out.pending() {
-		e.deliver(c)
+	reply, err, sends := e.commit(op, c)
+	if sends {
+		e.deliver(c.env)
 	}
 	return reply, err
 }
 
-// commit runs the handler holding the environment's lock. When the call has
-// messages to send, it takes the environment's sending lock before it
-// releases the state lock, and deliver releases it: messages are delivered
-// in the order their calls committed, without the state lock.
-func (e *Emulator) commit(op operation, c *call) (any, error) {
+// commit runs the handler holding the environment's lock. What the call
+// sends joins the environment's queue in commit order, still under the
+// lock; deliver empties the queue after it is released, so messages are
+// delivered in the order their calls committed and a slow delivery never
+// holds the state.
+func (e *Emulator) commit(op operation, c *call) (reply any, err error, sends bool) {
 	en := c.env
 	en.mu.Lock()
 	defer en.mu.Unlock()
 	if err := c.checkGate(op.gate); err != nil {
-		return nil, err
+		return nil, err, false
 	}
-	reply, err := op.handler(c)
+	reply, err = op.handler(c)
 	if err != nil {
-		c.out = outbox{} // a failed call sends nothing
-		return nil, err
+		return nil, err, false // a failed call sends nothing
 	}
-	if c.out.pending() {
-		en.sending.Lock()
+	if !c.out.pending() {
+		return reply, nil, false
 	}
-	return reply, nil
+	c.out.drop = c.dropMessages
+	en.queued.Lock()
+	en.queue = append(en.queue, c.out)
+	en.queued.Unlock()
+	c.out = outbox{}
+	return reply, nil, true
 }
 
 // controlOperation names the control operation of a path where access

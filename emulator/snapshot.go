@@ -518,6 +518,7 @@ func (en *env) applyImportLocked(im *importedState) {
 		en.codes.restore(codeKey(sc.Phone, sc.Code), codeOf(sc))
 	}
 	en.clearFaultsLocked()
+	en.discardQueueLocked() // messages of the state that is replaced
 	en.inbox.Restore(im.emails, im.sms)
 	en.clock.restore(time.Duration(im.clock.Offset), im.clock.Frozen, im.clock.At)
 }

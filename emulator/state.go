@@ -22,9 +22,12 @@ import (
 // the pipeline takes it around the handlers of locked operations, and the
 // methods ending in Locked expect it held. The inbox, the journal and the
 // clock have their own locks, and never call out while holding them; they
-// may be taken while mu is held, never the other way round. sending orders
-// the delivery of messages: taken holding mu, released after delivery,
-// which takes the inbox's lock but never mu. The budget account is atomic.
+// may be taken while mu is held, never the other way round. What a call
+// sends joins queue (under queued, a leaf) while mu is held, so the queue
+// is in commit order; deliver empties it holding sending, after mu is
+// released, taking the inbox's lock but never mu. Only a reset or an
+// import takes sending while holding mu (discardQueueLocked), to clear
+// the inbox after any delivery under way. The budget account is atomic.
 type env struct {
 	id      string
 	inbox   *inbox.Store
@@ -34,8 +37,12 @@ type env struct {
 	// tokens, sessions, messages, journal and faults are charged to it.
 	acct *account
 
-	mu       sync.Mutex
-	sending  sync.Mutex
+	mu      sync.Mutex
+	sending sync.Mutex
+	// queue holds what committed calls send, in commit order, until
+	// deliver takes it; queued guards it (a leaf, taken under mu).
+	queue    []outbox
+	queued   sync.Mutex
 	settings fixtures.Settings
 	users    map[string]*user // by _id
 	byEmail  map[string]string
