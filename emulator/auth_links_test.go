@@ -42,3 +42,41 @@ func TestRedirectKeepsExistingQuery(t *testing.T) {
 		t.Fatalf("redirect %q", loc)
 	}
 }
+
+// A link names the address it was sent to exactly: after a change of
+// letter case only, an older link is refused, as Agnost compares them.
+func TestLinkAfterACaseOnlyChange(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api("POST", "/send-reset?email="+verified, "", nil).wantStatus(t, 200)
+	old := h.latestEmail("", verified, "reset-pwd").Link
+	s := h.signInEmail(verified, "Passw0rd!").Session.Token
+	h.api("POST", "/change-email", s, map[string]string{"currentPassword": "Passw0rd!", "newEmail": "Verified@Example.com"}).wantStatus(t, 200)
+	if q := h.follow(h.latestEmail("", "Verified@Example.com", "change-email").Link).Query(); q.Get("status") != "200" {
+		t.Fatalf("change-email link: %s", q.Encode())
+	}
+	if q := h.follow(old).Query(); q.Get("status") != "401" || q.Get("access_token") != "" {
+		t.Fatalf("the old link redirected with %s", q.Encode())
+	}
+}
+
+// A change-email link needs the current address verified, as Agnost
+// requires: a user who signed in by phone with an unverified email cannot
+// move it to a verified new one.
+func TestChangeEmailLinkNeedsAVerifiedAddress(t *testing.T) {
+	h := newHarness(t, nil)
+	var u map[string]any
+	h.do("POST", "/_emulator/users", nil, map[string]any{"email": "half@example.com", "phone": "+15555550123", "password": "Passw0rd!", "phoneVerified": true}).
+		wantStatus(t, 201).json(t, &u)
+	var s signedIn
+	h.api("POST", "/signin-phone", "", map[string]string{"phone": "+15555550123", "password": "Passw0rd!"}).wantStatus(t, 200).json(t, &s)
+	h.api("POST", "/change-email", s.Session.Token, map[string]string{"currentPassword": "Passw0rd!", "newEmail": "whole@example.com"}).wantStatus(t, 200)
+	q := h.follow(h.latestEmail("", "whole@example.com", "change-email").Link).Query()
+	if q.Get("status") != "401" || q.Get("error") != "The email of the user has not been verified yet." {
+		t.Fatalf("redirect %s", q.Encode())
+	}
+	var after map[string]any
+	h.api("GET", "/user", s.Session.Token, nil).wantStatus(t, 200).json(t, &after)
+	if after["email"] != "half@example.com" || after["emailVerified"] != false {
+		t.Fatalf("user %v", after)
+	}
+}
