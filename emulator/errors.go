@@ -327,7 +327,14 @@ func errBadSettings(code string, err error) *apiError {
 type apiError struct {
 	status int
 	items  []errorItem
+	// unexpected marks an error no handler meant (a bug): its answer
+	// carries the header unexpectedHeader, for tests to fail on.
+	unexpected bool
 }
+
+// unexpectedHeader marks an answer to an error no handler meant, so that
+// a test tells the emulator's bug from an injected 500 of the same code.
+const unexpectedHeader = "X-Altogic-Emulator-Unexpected-Error"
 
 type errorItem struct {
 	Origin  string         `json:"origin"`
@@ -369,7 +376,9 @@ func asAPIError(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	return serverError(http.StatusInternalServerError, "internal_server_error", err.Error())
+	ae = serverError(http.StatusInternalServerError, "internal_server_error", err.Error())
+	ae.unexpected = true
+	return ae
 }
 
 // fieldErrors collects one validation_error item per invalid field, so a

@@ -212,6 +212,9 @@ func (e *Emulator) writeError(w http.ResponseWriter, rc *http.ResponseController
 	if len(ae.items) > 0 && ae.items[0].Code == codeServerBusy {
 		w.Header().Set("Retry-After", "1") // it passes in a moment
 	}
+	if ae.unexpected {
+		w.Header().Set(unexpectedHeader, "true")
+	}
 	e.writeJSON(w, rc, ae.status, map[string]any{"errors": ae.items})
 }
 

@@ -2,10 +2,14 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/contract"
 )
 
 func TestUnknownErrorsStillSpeakTheEnvelope(t *testing.T) {
@@ -54,4 +58,31 @@ func TestLargeAnswersAreBounded(t *testing.T) {
 	if n := h.em.answers.bytes.Load(); n != 0 || h.em.answers.large.Load() != 0 {
 		t.Fatalf("answers in flight after all were written: %d bytes, %d large", n, h.em.answers.large.Load())
 	}
+}
+
+// An error no handler meant is marked, so tests (internal/contract) fail
+// on it and not on an injected 500 of the same code.
+func TestUnexpectedErrorsAreMarked(t *testing.T) {
+	if unexpectedHeader != contract.UnexpectedHeader {
+		t.Fatalf("the emulator marks %q, the contract looks for %q", unexpectedHeader, contract.UnexpectedHeader)
+	}
+	em := benchEmulatorT(t)
+	rec := httptest.NewRecorder()
+	em.writeError(rec, nil, asAPIError(errors.New("boom")))
+	if rec.Code != 500 || rec.Header().Get(unexpectedHeader) != "true" {
+		t.Fatalf("%d %v", rec.Code, rec.Header())
+	}
+	rec = httptest.NewRecorder()
+	em.writeError(rec, nil, serverError(500, "internal_server_error", "Injected."))
+	if rec.Header().Get(unexpectedHeader) != "" {
+		t.Fatal("an injected fault was marked unexpected")
+	}
+}
+
+func benchEmulatorT(t *testing.T) *Emulator {
+	em, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return em
 }

@@ -34,8 +34,17 @@ func TestCheck(t *testing.T) {
 		{"an item without a code", "GET", "/nowhere", 404, `{"errors":[{"origin":"client_error","message":"x"}]}`, "without a string code"},
 		{"a crash", "GET", "/nowhere", 500, `{"errors":[{"origin":"client_error","code":"internal_server_error","message":"x"}]}`, "answered 500"},
 		{"an injected fault", "GET", "/_emulator/health", 503, `{"errors":[{"origin":"server_error","code":"unavailable","message":"x"}]}`, ""},
+		{"an injected fault named as a crash", "GET", "/_emulator/health", 500, `{"errors":[{"origin":"server_error","code":"internal_server_error","message":"x"}]}`, ""},
+		{"user data naming the code", "GET", "/_emulator/health", 200, `{"status":"ok","version":"internal_server_error"}`, ""},
 		{"no route, right envelope", "GET", "/nowhere", 404, envelope, ""},
 	}
+	t.Run("marked unexpected", func(t *testing.T) {
+		r := httptest.NewRequest("GET", "/_emulator/health", nil)
+		h := http.Header{"Content-Type": {"application/json"}, UnexpectedHeader: {"true"}}
+		if err := c.Check(r, 500, h, []byte(`{"errors":[{"origin":"server_error","code":"internal_server_error","message":"x"}]}`)); err == nil {
+			t.Fatal("an answer marked unexpected passed")
+		}
+	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest(tc.method, tc.path, nil)
