@@ -112,7 +112,7 @@ func (c *call) warnPlusDecoded(param, decoded string) {
 		return
 	}
 	c.e.log.Warn("a '+' in the "+param+" query parameter was decoded as a space, as Altogic decodes it, so the call fails as it does against Altogic",
-		"env", c.env.id, "operation", c.operation, param, decoded,
+		"env", c.env.id, "operation", c.operation, param, truncate(decoded, 300),
 		"why", "the official client puts "+param+" into the query without encoding it, and query decoding turns '+' into a space",
 		"workaround", "encode the value (%2B for '+'), or use addresses without '+' with this call")
 }

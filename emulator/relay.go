@@ -97,6 +97,8 @@ func (r *relayer) run() {
 	for job := range r.queue {
 		if stored, ok := job.box.Get(job.email.ID); ok {
 			job.email = stored // with its bodies
+		} else {
+			job.email = job.email.Filled() // gone from the inbox meanwhile
 		}
 		r.finish(job, r.deliver(job.email))
 	}

@@ -52,6 +52,10 @@ func (e Email) WithBody(render func() (text, html string), size int) Email {
 	return e
 }
 
+// Filled answers e with its text and HTML made, for a copy that is not
+// read through the store (an email gone from it meanwhile).
+func (e Email) Filled() Email { return e.filled() }
+
 // filled answers e with its text and HTML.
 func (e Email) filled() Email {
 	if e.render != nil {
