@@ -67,7 +67,7 @@ func TestControlHelpers(t *testing.T) {
 			t.Fatal("DeleteUser left the user")
 		}
 	}
-	u = emu.CreateUser(map[string]any{"email": "new@example.com", "password": "Passw0rd!", "emailVerified": true})
+	emu.CreateUser(map[string]any{"email": "new@example.com", "password": "Passw0rd!", "emailVerified": true})
 
 	f := emu.AddFault(emulatortest.Fault{Operation: "sendResetPwdEmail", Status: 503, Code: "unavailable", Message: "Try later."})
 	if f.ID == "" || f.Times != 1 {
