@@ -3,6 +3,7 @@ module github.com/altogic-emulator/altogic-emulator
 go 1.26
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/google/uuid v1.6.0
 	github.com/mailhog/data v1.0.1
