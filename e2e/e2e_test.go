@@ -136,6 +136,12 @@ func TestMailHogClient(t *testing.T) {
 	runNodeTests(t, "mailhog-client.test.js")
 }
 
+// TestRealtime drives the official client's realtime manager (socket.io)
+// under Node against the emulator: user events, channels, refusals.
+func TestRealtime(t *testing.T) {
+	runNodeTests(t, "realtime.test.js")
+}
+
 // TestInboxPageInChromium uses the inbox page in headless Chromium; the
 // screenshot it takes is kept in artifacts/.
 func TestInboxPageInChromium(t *testing.T) {

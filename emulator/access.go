@@ -300,7 +300,12 @@ func (e *Emulator) checkAdminToken(r *http.Request) error {
 }
 
 func (e *Emulator) checkClientKey(r *http.Request) error {
-	key := strings.TrimSpace(r.Header.Get("X-Client-Key"))
+	return e.checkKey(strings.TrimSpace(r.Header.Get("X-Client-Key")))
+}
+
+// checkKey checks a client key, from a request's X-Client-Key or a
+// realtime handshake.
+func (e *Emulator) checkKey(key string) error {
 	if key == "" {
 		return errMissingClientKey
 	}

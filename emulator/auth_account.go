@@ -200,6 +200,7 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 func (c *call) signInLocked(u *user) *answer {
 	u.lastLoginAt = c.now
 	s := c.env.newSessionLocked(c.e.secret, u, c.r.UserAgent(), c.now)
+	c.sendUserEvent(u, "user:signin", s)
 	a := c.e.answers.newAnswer()
 	a.adopt(userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024)))
 	return a
@@ -288,6 +289,7 @@ func (e *Emulator) signOut(c *call) (any, error) {
 	token := strings.TrimSpace(b.Token)
 	if token == "" || token == cur.token {
 		en.sessions.remove(cur.token)
+		c.sendUserEvent(en.users[cur.userID], "user:signout", cur)
 		return emptyOK{}, nil
 	}
 	target, _ := en.sessions.get(token)
@@ -300,5 +302,6 @@ func (e *Emulator) signOut(c *call) (any, error) {
 		return nil, errSignOutForeign
 	}
 	en.sessions.remove(token)
+	c.sendUserEvent(en.users[target.userID], "user:signout", target)
 	return emptyOK{}, nil
 }

@@ -44,7 +44,7 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	_, u, err := c.sessionLocked()
+	cur, u, err := c.sessionLocked()
 	if err != nil {
 		return nil, err
 	}
@@ -70,5 +70,7 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 		return u.snapshot(), nil
 	}
 	en.setEmailLocked(u, newEmail)
+	c.sendUserEvent(u, "user:emailchange", cur)
+	c.sendUserEvent(u, "user:update", cur)
 	return u.snapshot(), nil
 }

@@ -108,6 +108,14 @@ func (e *Emulator) verifyEmailLink(c *call) (any, error) {
 		return failRedirect(redirect, http.StatusNotFound, lt.action, msgLinkUserGone), nil
 	}
 	kind, status, failure := en.applyLinkLocked(lt, u)
+	switch {
+	case failure != "":
+	case lt.action == "change-email":
+		c.sendUserEvent(u, "user:emailchange", nil)
+		c.sendUserEvent(u, "user:update", nil)
+	case lt.action == "email-confirm":
+		c.sendUserEvent(u, "user:update", nil) // now verified
+	}
 	if failure != "" {
 		return failRedirect(redirect, status, lt.action, failure), nil
 	}

@@ -68,12 +68,15 @@ func (e *Emulator) verifyPhone(c *call) (any, error) {
 				}
 				en.setPhoneLocked(u, sc.phone)
 				u.phoneVerified = true
+				c.sendUserEvent(u, "user:phonechange", nil)
+				c.sendUserEvent(u, "user:update", nil)
 				return userAndSession{User: u.snapshot()}, nil
 			}
 			if u.phoneVerified {
 				return nil, errPhoneAlreadyVerifiedByCode
 			}
 			u.phoneVerified = true
+			c.sendUserEvent(u, "user:update", nil)
 			return c.signInLocked(u), nil
 		})
 }
@@ -91,7 +94,7 @@ func (e *Emulator) changePhone(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	_, u, err := c.sessionLocked()
+	cur, u, err := c.sessionLocked()
 	if err != nil {
 		return nil, err
 	}
@@ -119,5 +122,7 @@ func (e *Emulator) changePhone(c *call) (any, error) {
 		return u.snapshot(), nil
 	}
 	en.setPhoneLocked(u, newPhone)
+	c.sendUserEvent(u, "user:phonechange", cur)
+	c.sendUserEvent(u, "user:update", cur)
 	return u.snapshot(), nil
 }

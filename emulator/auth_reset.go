@@ -48,6 +48,8 @@ func (e *Emulator) resetPwdWithToken(c *call) (any, error) {
 		return nil, errResetUserGone
 	}
 	u.setPassword(body.NewPassword)
+	c.sendUserEvent(u, "user:pwdchange", nil) // no session caused it
+	c.sendUserEvent(u, "user:update", nil)
 	return emptyOK{}, nil
 }
 
@@ -80,6 +82,8 @@ func (e *Emulator) resetPwdWithCode(c *call) (any, error) {
 		},
 		func(_ *smsCode, u *user) (any, error) {
 			u.setPassword(body.NewPassword)
+			c.sendUserEvent(u, "user:pwdchange", nil)
+			c.sendUserEvent(u, "user:update", nil)
 			return emptyOK{}, nil
 		})
 }

@@ -11,6 +11,7 @@ func (e *Emulator) signOutAll(c *call) (any, error) {
 	}
 	for _, s := range c.env.userSessionsLocked(u.id, c.now) {
 		c.env.sessions.remove(s.token)
+		c.sendUserEvent(u, "user:signout", s) // one per session
 	}
 	return emptyOK{}, nil
 }
@@ -25,6 +26,7 @@ func (e *Emulator) signOutAllExceptCurrent(c *call) (any, error) {
 	for _, s := range c.env.userSessionsLocked(u.id, c.now) {
 		if s != cur {
 			c.env.sessions.remove(s.token)
+			c.sendUserEvent(u, "user:signout", s)
 		}
 	}
 	return emptyOK{}, nil
@@ -51,7 +53,7 @@ func (e *Emulator) changePassword(c *call) (any, error) {
 	if err := c.decode(&b); err != nil {
 		return nil, err
 	}
-	_, u, err := c.sessionLocked()
+	cur, u, err := c.sessionLocked()
 	if err != nil {
 		return nil, err
 	}
@@ -68,5 +70,7 @@ func (e *Emulator) changePassword(c *call) (any, error) {
 		return nil, errWrongCurrentPassword
 	}
 	u.setPassword(b.NewPassword)
+	c.sendUserEvent(u, "user:pwdchange", cur)
+	c.sendUserEvent(u, "user:update", cur)
 	return emptyOK{}, nil
 }

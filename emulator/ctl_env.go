@@ -25,6 +25,8 @@ func (e *Emulator) resetEnvironment(c *call) (any, error) {
 	c.env.loadLocked(e.fixtures, c.env.clock.now(e.clock), true)
 	c.env.discardQueueLocked() // messages of the state that is gone
 	c.env.inbox.Clear()
+	c.env.realtime.clear()
+	e.rt.CloseEnv(c.env.id) // its sessions are gone: connections start again
 	c.env.journal.clear()
 	return noContent{}, nil
 }
@@ -243,6 +245,7 @@ func (e *Emulator) updateUser(c *call) (any, error) {
 	}
 	u.extra = extra
 	en.recostLocked(u)
+	c.sendUserEvent(u, "user:update", nil)
 	return u.snapshot(), nil
 }
 
@@ -254,6 +257,7 @@ func (e *Emulator) deleteUser(c *call) (any, error) {
 	if u == nil {
 		return nil, errNoSuch("user", c.params["id"])
 	}
+	c.sendUserEvent(u, "user:delete", nil)
 	en.removeUserLocked(u)
 	return noContent{}, nil
 }
@@ -292,6 +296,7 @@ func (e *Emulator) deleteEnvironment(c *call) (any, error) {
 		return noContent{}, nil
 	}
 	delete(e.envs, c.envID)
+	e.rt.CloseEnv(c.envID)
 	// Its share of the budget is free now, even while a request in flight
 	// still holds it; its messages go at once.
 	en.acct.close()

@@ -113,5 +113,6 @@ func (e *Emulator) importState(c *call) (any, error) {
 		return nil, err
 	}
 	c.env.applyImportLocked(im)
+	e.rt.CloseEnv(c.env.id) // its sessions are replaced: connections start again
 	return noContent{}, nil
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/altogic-emulator/altogic-emulator/emulator/internal/spec"
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/realtime"
 	"github.com/altogic-emulator/altogic-emulator/internal/useragent"
 )
 
@@ -99,9 +101,12 @@ type Emulator struct {
 	spec       *spec.Spec
 	coverage   coverage
 	relay      *relayer
-	emails     map[string]emailTemplates
-	sms        template
-	ops        map[string]operation
+	rt         *realtime.Server
+	// realtimeLog keeps the realtime events delivered, per environment,
+	// for the control plane.
+	emails map[string]emailTemplates
+	sms    template
+	ops    map[string]operation
 
 	mu   sync.RWMutex // guards envs; most requests only read it
 	envs map[string]*env
@@ -209,6 +214,7 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Relay != nil {
 		e.relay = newRelayer(*opts.Relay, e.log)
 	}
+	e.rt = e.newRealtime()
 	if e.envs[DefaultEnvironment], err = e.newEnvironment(DefaultEnvironment); err != nil {
 		return nil, fmt.Errorf("the fixtures' users do not fit the state budget: %w", err)
 	}
@@ -229,13 +235,14 @@ func (e *Emulator) holdContext(ctx context.Context) (context.Context, context.Ca
 	return ctx, func() { stop(); cancel() }
 }
 
-// Close stops the SMTP relay, waiting until ctx ends for the emails still
-// queued. Without a relay it does nothing.
+// Close ends the realtime connections and stops the SMTP relay, waiting
+// until ctx ends for the emails still queued.
 func (e *Emulator) Close(ctx context.Context) error {
-	if e.relay == nil {
-		return nil
+	err := e.rt.Close(ctx)
+	if e.relay != nil {
+		err = errors.Join(err, e.relay.close(ctx))
 	}
-	return e.relay.close(ctx)
+	return err
 }
 
 // environment answers the state of envID, creating it from the fixtures the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -55,6 +56,26 @@ var (
 	errWrongCurrentPassword = clientError(http.StatusUnauthorized, codeInvalidCredentials,
 		"Invalid credentials. The current password provided is not valid.")
 )
+
+// errNoRealtimeEvent answers a realtime events/latest that found nothing.
+func errNoRealtimeEvent(f realtimeFilter, wait time.Duration) *apiError {
+	var parts []string
+	for _, p := range [][2]string{{"event ", f.event}, {"for user ", f.userID}, {"on channel ", f.channel}} {
+		if p[1] != "" {
+			parts = append(parts, p[0]+p[1])
+		}
+	}
+	msg := "No realtime event"
+	if len(parts) > 0 {
+		msg += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if wait > 0 {
+		msg += fmt.Sprintf(" was delivered within %s.", wait)
+	} else {
+		msg += " has been delivered."
+	}
+	return clientError(http.StatusNotFound, codeNotFound, msg)
+}
 
 // errProviderUser answers a password or address call (operation, an
 // operationId) for a user who signed up with an OAuth provider: each call

@@ -11,11 +11,13 @@ import (
 type outbox struct {
 	emails []inbox.Email
 	sms    []inbox.SMS
+	// events are realtime user events.
+	events []userEvent
 	// drop is set by a dropMessage fault: nothing is captured.
 	drop bool
 }
 
-func (o *outbox) pending() bool { return len(o.emails) > 0 || len(o.sms) > 0 }
+func (o *outbox) pending() bool { return len(o.emails) > 0 || len(o.sms) > 0 || len(o.events) > 0 }
 
 // sendEmail puts m in the call's outbox.
 func (c *call) sendEmail(m inbox.Email) { c.out.emails = append(c.out.emails, m) }
@@ -70,6 +72,9 @@ func (e *Emulator) deliverOne(en *env, out outbox) {
 		}
 		m = en.inbox.SMS.Add(m)
 		e.log.Info("sms captured", "env", en.id, "to", m.To, "action", m.Action, "code", m.Code, "id", m.ID)
+	}
+	for _, ev := range out.events {
+		e.emitUserEvent(en, ev)
 	}
 }
 

@@ -22,7 +22,7 @@ func TestRouteTableLockRule(t *testing.T) {
 			t.Errorf("%s: a global operation has no environment to lock", id)
 		}
 	}
-	for _, id := range []string{"latestEmail", "latestSMS", "inboxEvents"} {
+	for _, id := range []string{"latestEmail", "latestSMS", "inboxEvents", "latestRealtimeEvent"} {
 		if em.ops[id].locked {
 			t.Errorf("%s waits or streams: it must not hold the environment's lock", id)
 		}

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/realtime"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 )
@@ -31,6 +32,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e.writeError(w, nil, asAPIError(fmt.Errorf("internal error: %v", p)))
 		}
 	}()
+	if strings.HasPrefix(r.URL.Path, realtime.Path) {
+		e.rt.ServeHTTP(w, r) // the client's realtime connection (socket.io)
+		return
+	}
 	x := exchange{rc: http.NewResponseController(w)}
 	defer e.releaseBodies(&x)
 	defer func() {

@@ -654,6 +654,7 @@ func (e *Emulator) Import(snap Snapshot) error {
 			defer en.mu.Unlock()
 		}
 		en.applyImportLocked(checked[i]) // checked above, as a whole
+		e.rt.CloseEnv(en.id)
 	}
 	return nil
 }

@@ -32,7 +32,9 @@ type env struct {
 	id      string
 	inbox   *inbox.Store
 	journal *journal
-	clock   envClock
+	// realtime logs the realtime events delivered (its own leaf lock).
+	realtime *realtimeLog
+	clock    envClock
 	// acct is the environment's share of the state budget: its users,
 	// tokens, sessions, messages, journal and faults are charged to it.
 	acct *account
@@ -96,7 +98,7 @@ type smsCode struct {
 }
 
 func newEnv(id string, inboxLimit, tokenLimit, userLimit int, acct *account) *env {
-	en := &env{id: id, inbox: inbox.NewWithQuota(inboxLimit, acct), journal: newJournal(acct), acct: acct,
+	en := &env{id: id, inbox: inbox.NewWithQuota(inboxLimit, acct), journal: newJournal(acct), realtime: newRealtimeLog(), acct: acct,
 		tokenLimit: tokenLimit, userLimit: userLimit, exports: make(chan struct{}, 1)}
 	en.resetTokensLocked()
 	return en

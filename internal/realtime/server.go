@@ -401,6 +401,15 @@ func (s *Server) EmitUserEvent(envID, userID, event string, session any) {
 	s.notify(Delivery{EnvID: envID, Event: event, Args: args, UserID: userID, To: ids})
 }
 
+// HasUser reports whether a connection of that user is connected in that
+// environment: a caller may skip building an event no one would receive.
+func (s *Server) HasUser(envID, userID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.envs[envID]
+	return e != nil && len(e.users[userID]) > 0
+}
+
 // Connections lists the connected sockets of an environment, oldest first.
 func (s *Server) Connections(envID string) []ConnInfo {
 	s.mu.Lock()

@@ -489,6 +489,43 @@ func document() *openapi3.T {
 	}
 	v9 := &openapi3.Schema{
 		Type:     &openapi3.Types{"object"},
+		Required: []string{"time", "event", "to", "args"},
+		Properties: openapi3.Schemas{
+			"args": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:        &openapi3.Types{"array"},
+					Description: "The arguments after the event name (at most 1 KiB kept).",
+					Items:       &openapi3.SchemaRef{Value: &openapi3.Schema{}},
+				},
+			},
+			"channel": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+			"event":   &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+			"from": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:        &openapi3.Types{"string"},
+					Description: "The socket that sent it; absent for a user event.",
+				},
+			},
+			"time": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "date-time"},
+			},
+			"to": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:        &openapi3.Types{"array"},
+					Description: "The sockets it was delivered to.",
+					Items:       &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+				},
+			},
+			"userId": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:        &openapi3.Types{"string"},
+					Description: "The user of a user event.",
+				},
+			},
+		},
+	}
+	v10 := &openapi3.Schema{
+		Type:     &openapi3.Types{"object"},
 		Required: []string{"family", "major", "minor", "patch"},
 		Properties: openapi3.Schemas{
 			"family": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
@@ -497,7 +534,7 @@ func document() *openapi3.T {
 			"patch":  &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 		},
 	}
-	v10 := &openapi3.Schema{
+	v11 := &openapi3.Schema{
 		Type: &openapi3.Types{"object"},
 		Required: []string{
 			"userId",
@@ -522,11 +559,11 @@ func document() *openapi3.T {
 					Type:     &openapi3.Types{"object"},
 					Required: []string{"family", "major", "minor", "patch", "device", "os"},
 					Properties: openapi3.Schemas{
-						"device": &openapi3.SchemaRef{Ref: "#/components/schemas/Version", Value: v9},
+						"device": &openapi3.SchemaRef{Ref: "#/components/schemas/Version", Value: v10},
 						"family": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 						"major":  &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 						"minor":  &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
-						"os":     &openapi3.SchemaRef{Ref: "#/components/schemas/Version", Value: v9},
+						"os":     &openapi3.SchemaRef{Ref: "#/components/schemas/Version", Value: v10},
 						"patch":  &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 					},
 				},
@@ -534,7 +571,7 @@ func document() *openapi3.T {
 			"userId": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 		},
 	}
-	v11 := &openapi3.Schema{
+	v12 := &openapi3.Schema{
 		Type: &openapi3.Types{"object"},
 		Properties: openapi3.Schemas{
 			"accessTokenTTL": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
@@ -571,7 +608,7 @@ func document() *openapi3.T {
 		},
 		AdditionalProperties: openapi3.BoolSchema{Has: ptrTo[bool](false)},
 	}
-	v12 := &openapi3.Schema{
+	v13 := &openapi3.Schema{
 		Type: &openapi3.Types{"object"},
 		Required: []string{
 			"_id",
@@ -600,21 +637,21 @@ func document() *openapi3.T {
 		},
 		AdditionalProperties: openapi3.BoolSchema{Has: ptrTo[bool](true)},
 	}
-	v13 := &openapi3.Parameter{
+	v14 := &openapi3.Parameter{
 		Name:        "X-Client-Key",
 		In:          "header",
 		Description: "The client key of the app, as createClient sends it: any non-empty\nkey, or one of the fixtures' clientKeys when they list some. Missing:\n401 missing_client_key; not listed: 401 invalid_client_key.\n",
 		Required:    true,
 		Schema:      &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v14 := &openapi3.Parameter{
+	v15 := &openapi3.Parameter{
 		Name:            "code",
 		In:              "query",
 		Description:     "The six-digit code. Absent or empty gets missing_sms_code.",
 		AllowEmptyValue: true,
 		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v15 := &openapi3.Parameter{
+	v16 := &openapi3.Parameter{
 		Name:            "action",
 		In:              "query",
 		AllowEmptyValue: true,
@@ -631,7 +668,7 @@ func document() *openapi3.T {
 			},
 		},
 	}
-	v16 := &openapi3.Parameter{
+	v17 := &openapi3.Parameter{
 		Name:            "email",
 		In:              "query",
 		Description:     "The email address, unencoded as the official client sends it.",
@@ -639,21 +676,21 @@ func document() *openapi3.T {
 		Required:        true,
 		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v17 := &openapi3.Parameter{
+	v18 := &openapi3.Parameter{
 		Name:            "key",
 		In:              "query",
 		Description:     "The access token of a redirect. Absent or empty gets missing_access_token.",
 		AllowEmptyValue: true,
 		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v18 := &openapi3.Parameter{
+	v19 := &openapi3.Parameter{
 		Name:            "phone",
 		In:              "query",
 		Description:     "The phone number (E.164), URL-encoded. Absent or empty gets missing_phone_number.",
 		AllowEmptyValue: true,
 		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v19 := &openapi3.Parameter{
+	v20 := &openapi3.Parameter{
 		Name:            "phone",
 		In:              "query",
 		Description:     "The phone number in E.164 form, URL-encoded (\"+\" as %2B).",
@@ -661,7 +698,28 @@ func document() *openapi3.T {
 		Required:        true,
 		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v20 := &openapi3.Parameter{
+	v21 := &openapi3.Parameter{
+		Name:            "channel",
+		In:              "query",
+		Description:     "Only the events of this channel.",
+		AllowEmptyValue: true,
+		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+	}
+	v22 := &openapi3.Parameter{
+		Name:            "event",
+		In:              "query",
+		Description:     "Only this event (user:signout, channel:join, a message's event name).",
+		AllowEmptyValue: true,
+		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+	}
+	v23 := &openapi3.Parameter{
+		Name:            "userId",
+		In:              "query",
+		Description:     "Only the user events of this user.",
+		AllowEmptyValue: true,
+		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+	}
+	v24 := &openapi3.Parameter{
 		Name:            "action",
 		In:              "query",
 		AllowEmptyValue: true,
@@ -678,27 +736,27 @@ func document() *openapi3.T {
 			},
 		},
 	}
-	v21 := &openapi3.Parameter{
+	v25 := &openapi3.Parameter{
 		Name:        "Session",
 		In:          "header",
 		Description: "The session token (a `session_token` cookie is also accepted).",
 		Schema:      &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v22 := &openapi3.Parameter{
+	v26 := &openapi3.Parameter{
 		Name:            "to",
 		In:              "query",
 		Description:     "Only messages to this recipient (email case-insensitively; phone as E.164, a \"+\" typed as a space is accepted).",
 		AllowEmptyValue: true,
 		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v23 := &openapi3.Parameter{
+	v27 := &openapi3.Parameter{
 		Name:            "wait",
 		In:              "query",
 		Description:     "How long to hold the request open for a match, as a Go duration from 0s to 60s (or whole seconds). Default 0.",
 		AllowEmptyValue: true,
 		Schema:          &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
 	}
-	v24 := &openapi3.RequestBody{
+	v28 := &openapi3.RequestBody{
 		Required: true,
 		Content: openapi3.Content{
 			"application/json": &openapi3.MediaType{
@@ -714,7 +772,7 @@ func document() *openapi3.T {
 			},
 		},
 	}
-	v25 := &openapi3.Response{
+	v29 := &openapi3.Response{
 		Description: ptrTo[string]("The environment's clock."),
 		Content: openapi3.Content{
 			"application/json": &openapi3.MediaType{
@@ -739,10 +797,10 @@ func document() *openapi3.T {
 			},
 		},
 	}
-	v26 := &openapi3.Response{
+	v30 := &openapi3.Response{
 		Description: ptrTo[string]("Done. The body is empty, as Altogic answers."),
 	}
-	v27 := &openapi3.Response{
+	v31 := &openapi3.Response{
 		Description: ptrTo[string]("Altogic's error envelope."),
 		Content: openapi3.Content{
 			"application/json": &openapi3.MediaType{
@@ -750,7 +808,7 @@ func document() *openapi3.T {
 			},
 		},
 	}
-	v28 := &openapi3.Response{
+	v32 := &openapi3.Response{
 		Description: ptrTo[string]("A page of MailHog messages."),
 		Content: openapi3.Content{
 			"application/json": &openapi3.MediaType{
@@ -774,7 +832,7 @@ func document() *openapi3.T {
 			},
 		},
 	}
-	v29 := &openapi3.Response{
+	v33 := &openapi3.Response{
 		Description: ptrTo[string]("The environment's settings."),
 		Content: openapi3.Content{
 			"application/json": &openapi3.MediaType{
@@ -782,15 +840,15 @@ func document() *openapi3.T {
 			},
 		},
 	}
-	v30 := &openapi3.Response{
+	v34 := &openapi3.Response{
 		Description: ptrTo[string]("The user, bare."),
 		Content: openapi3.Content{
 			"application/json": &openapi3.MediaType{
-				Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v12},
+				Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v13},
 			},
 		},
 	}
-	v31 := &openapi3.Response{
+	v35 := &openapi3.Response{
 		Description: ptrTo[string]("The user, and the session (null while a confirmation is pending)."),
 		Content: openapi3.Content{
 			"application/json": &openapi3.MediaType{
@@ -802,12 +860,12 @@ func document() *openapi3.T {
 							"session": &openapi3.SchemaRef{
 								Value: &openapi3.Schema{
 									AllOf: openapi3.SchemaRefs{
-										&openapi3.SchemaRef{Ref: "#/components/schemas/Session", Value: v10},
+										&openapi3.SchemaRef{Ref: "#/components/schemas/Session", Value: v11},
 									},
 									Nullable: true,
 								},
 							},
-							"user": &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v12},
+							"user": &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v13},
 						},
 					},
 				},
@@ -825,35 +883,39 @@ func document() *openapi3.T {
 				"Fault":          &openapi3.SchemaRef{Value: v6},
 				"JournalEntry":   &openapi3.SchemaRef{Value: v7},
 				"MailHogMessage": &openapi3.SchemaRef{Value: v8},
-				"Session":        &openapi3.SchemaRef{Value: v10},
+				"RealtimeEvent":  &openapi3.SchemaRef{Value: v9},
+				"Session":        &openapi3.SchemaRef{Value: v11},
 				"Settings":       &openapi3.SchemaRef{Value: v2},
-				"SettingsPatch":  &openapi3.SchemaRef{Value: v11},
+				"SettingsPatch":  &openapi3.SchemaRef{Value: v12},
 				"Sms":            &openapi3.SchemaRef{Value: v3},
-				"User":           &openapi3.SchemaRef{Value: v12},
-				"Version":        &openapi3.SchemaRef{Value: v9},
+				"User":           &openapi3.SchemaRef{Value: v13},
+				"Version":        &openapi3.SchemaRef{Value: v10},
 			},
 			Parameters: openapi3.ParametersMap{
-				"ClientKeyHeader":    &openapi3.ParameterRef{Value: v13},
-				"CodeQuery":          &openapi3.ParameterRef{Value: v14},
-				"EmailActionFilter":  &openapi3.ParameterRef{Value: v15},
-				"EmailQuery":         &openapi3.ParameterRef{Value: v16},
-				"KeyQuery":           &openapi3.ParameterRef{Value: v17},
-				"OptionalPhoneQuery": &openapi3.ParameterRef{Value: v18},
-				"PhoneQuery":         &openapi3.ParameterRef{Value: v19},
-				"SMSActionFilter":    &openapi3.ParameterRef{Value: v20},
-				"SessionHeader":      &openapi3.ParameterRef{Value: v21},
-				"ToFilter":           &openapi3.ParameterRef{Value: v22},
-				"Wait":               &openapi3.ParameterRef{Value: v23},
+				"ClientKeyHeader":       &openapi3.ParameterRef{Value: v14},
+				"CodeQuery":             &openapi3.ParameterRef{Value: v15},
+				"EmailActionFilter":     &openapi3.ParameterRef{Value: v16},
+				"EmailQuery":            &openapi3.ParameterRef{Value: v17},
+				"KeyQuery":              &openapi3.ParameterRef{Value: v18},
+				"OptionalPhoneQuery":    &openapi3.ParameterRef{Value: v19},
+				"PhoneQuery":            &openapi3.ParameterRef{Value: v20},
+				"RealtimeChannelFilter": &openapi3.ParameterRef{Value: v21},
+				"RealtimeEventFilter":   &openapi3.ParameterRef{Value: v22},
+				"RealtimeUserFilter":    &openapi3.ParameterRef{Value: v23},
+				"SMSActionFilter":       &openapi3.ParameterRef{Value: v24},
+				"SessionHeader":         &openapi3.ParameterRef{Value: v25},
+				"ToFilter":              &openapi3.ParameterRef{Value: v26},
+				"Wait":                  &openapi3.ParameterRef{Value: v27},
 			},
-			RequestBodies: openapi3.RequestBodies{"NewPassword": &openapi3.RequestBodyRef{Value: v24}},
+			RequestBodies: openapi3.RequestBodies{"NewPassword": &openapi3.RequestBodyRef{Value: v28}},
 			Responses: openapi3.ResponseBodies{
-				"Clock":          &openapi3.ResponseRef{Value: v25},
-				"Empty":          &openapi3.ResponseRef{Value: v26},
-				"Error":          &openapi3.ResponseRef{Value: v27},
-				"MailHogPage":    &openapi3.ResponseRef{Value: v28},
-				"Settings":       &openapi3.ResponseRef{Value: v29},
-				"User":           &openapi3.ResponseRef{Value: v30},
-				"UserAndSession": &openapi3.ResponseRef{Value: v31},
+				"Clock":          &openapi3.ResponseRef{Value: v29},
+				"Empty":          &openapi3.ResponseRef{Value: v30},
+				"Error":          &openapi3.ResponseRef{Value: v31},
+				"MailHogPage":    &openapi3.ResponseRef{Value: v32},
+				"Settings":       &openapi3.ResponseRef{Value: v33},
+				"User":           &openapi3.ResponseRef{Value: v34},
+				"UserAndSession": &openapi3.ResponseRef{Value: v35},
 			},
 		},
 		Info: &openapi3.Info{
@@ -869,8 +931,8 @@ func document() *openapi3.T {
 					Description: "With email confirmation on, a change-email link goes to the new\naddress and the unchanged user is answered; off, the address changes\nat once. The answer is the bare user.\n",
 					OperationID: "changeEmail",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -892,10 +954,10 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/User", Value: v30}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/User", Value: v34}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -906,8 +968,8 @@ func document() *openapi3.T {
 					Description: "With phone confirmation on, a change-phone code goes to the new\nnumber (verifyPhone with the new number completes the change) and\nthe unchanged user is answered; off, the number changes at once.\nThe answer is the bare user.\n",
 					OperationID: "changePhone",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -929,10 +991,10 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/User", Value: v30}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/User", Value: v34}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -942,8 +1004,8 @@ func document() *openapi3.T {
 					Summary:     "Change the password of the session's user (client changePassword)",
 					OperationID: "changePassword",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -965,10 +1027,10 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -978,15 +1040,15 @@ func document() *openapi3.T {
 					Summary:     "Exchange the access token of an email-confirm or magic-link redirect for a session (client getAuthGrant)",
 					OperationID: "getAuthGrant",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/KeyQuery", Value: v17},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/KeyQuery", Value: v18},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v31}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v35}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -996,14 +1058,14 @@ func document() *openapi3.T {
 					Summary:     "Send a new email-confirm link to an unverified address (client resendVerificationEmail)",
 					OperationID: "resendVerificationEmail",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/EmailQuery", Value: v16},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/EmailQuery", Value: v17},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1013,15 +1075,15 @@ func document() *openapi3.T {
 					Summary:     "Send a new phone-confirm code to an unverified phone (client resendVerificationCode)",
 					OperationID: "resendVerificationCode",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/PhoneQuery", Value: v19},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/PhoneQuery", Value: v20},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1031,16 +1093,16 @@ func document() *openapi3.T {
 					Summary:     "Reset the password with the access token of a reset-pwd redirect (client resetPwdWithToken)",
 					OperationID: "resetPwdWithToken",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/KeyQuery", Value: v17},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/KeyQuery", Value: v18},
 					},
-					RequestBody: &openapi3.RequestBodyRef{Ref: "#/components/requestBodies/NewPassword", Value: v24},
+					RequestBody: &openapi3.RequestBodyRef{Ref: "#/components/requestBodies/NewPassword", Value: v28},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1050,20 +1112,20 @@ func document() *openapi3.T {
 					Summary:     "Reset the password with an SMS code (client resetPwdWithCode)",
 					OperationID: "resetPwdWithCode",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
 						&openapi3.ParameterRef{
 							Ref:   "#/components/parameters/OptionalPhoneQuery",
-							Value: v18,
+							Value: v19,
 						},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/CodeQuery", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/CodeQuery", Value: v15},
 					},
-					RequestBody: &openapi3.RequestBodyRef{Ref: "#/components/requestBodies/NewPassword", Value: v24},
+					RequestBody: &openapi3.RequestBodyRef{Ref: "#/components/requestBodies/NewPassword", Value: v28},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1073,15 +1135,15 @@ func document() *openapi3.T {
 					Summary:     "Send a sign-in code by SMS (client sendSignInCode)",
 					OperationID: "sendSignInCode",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/PhoneQuery", Value: v19},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/PhoneQuery", Value: v20},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1091,14 +1153,14 @@ func document() *openapi3.T {
 					Summary:     "Send a magic-link email (client sendMagicLinkEmail); its access token goes to getAuthGrant",
 					OperationID: "sendMagicLinkEmail",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/EmailQuery", Value: v16},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/EmailQuery", Value: v17},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1109,14 +1171,14 @@ func document() *openapi3.T {
 					Description: "Works only when email confirmation is enabled and the user's email is\nverified. The client puts the address into the query unencoded, so a\n\"+\" arrives as a space; the emulator reads spaces back as \"+\".\n",
 					OperationID: "sendResetPwdEmail",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/EmailQuery", Value: v16},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/EmailQuery", Value: v17},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1127,15 +1189,15 @@ func document() *openapi3.T {
 					Description: "Works only when phone confirmation is enabled and the user's phone is verified.",
 					OperationID: "sendResetPwdCode",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/PhoneQuery", Value: v19},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/PhoneQuery", Value: v20},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1145,8 +1207,8 @@ func document() *openapi3.T {
 					Summary:     "The user's sessions, a bare array, oldest first (client getAllSessions)",
 					OperationID: "getAllSessions",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					Responses: openapi3.NewResponses(
 						withResponse("200", &openapi3.ResponseRef{
@@ -1157,15 +1219,15 @@ func document() *openapi3.T {
 										Schema: &openapi3.SchemaRef{
 											Value: &openapi3.Schema{
 												Type:  &openapi3.Types{"array"},
-												Items: &openapi3.SchemaRef{Ref: "#/components/schemas/Session", Value: v10},
+												Items: &openapi3.SchemaRef{Ref: "#/components/schemas/Session", Value: v11},
 											},
 										},
 									},
 								},
 							},
 						}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1175,19 +1237,19 @@ func document() *openapi3.T {
 					Summary:     "Sign in with a code sent by send-code (client signInWithCode)",
 					OperationID: "signInWithCode",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/CodeQuery", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/CodeQuery", Value: v15},
 						&openapi3.ParameterRef{
 							Ref:   "#/components/parameters/OptionalPhoneQuery",
-							Value: v18,
+							Value: v19,
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v31}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v35}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1197,7 +1259,7 @@ func document() *openapi3.T {
 					Summary:     "Sign in with email and password (client signInWithEmail)",
 					OperationID: "signInWithEmail",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -1219,10 +1281,10 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v31}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v35}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1232,7 +1294,7 @@ func document() *openapi3.T {
 					Summary:     "Sign in with phone and password (client signInWithPhone)",
 					OperationID: "signInWithPhone",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -1254,11 +1316,11 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v31}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v35}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1268,8 +1330,8 @@ func document() *openapi3.T {
 					Summary:     "End the caller's session, or another session of the same user by its token (client signOut)",
 					OperationID: "signOut",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -1293,11 +1355,11 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1307,13 +1369,13 @@ func document() *openapi3.T {
 					Summary:     "End every session of the user, the caller's included (client signOutAll)",
 					OperationID: "signOutAll",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1323,13 +1385,13 @@ func document() *openapi3.T {
 					Summary:     "End every other session of the user (client signOutAllExceptCurrent)",
 					OperationID: "signOutAllExceptCurrent",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1340,7 +1402,7 @@ func document() *openapi3.T {
 					Description: "With email confirmation on, answers `{user, session: null}` and sends\nan email-confirm email, unless the user data says `emailVerified: true`.\n",
 					OperationID: "signUpWithEmail",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -1372,9 +1434,9 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v31}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v35}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1385,7 +1447,7 @@ func document() *openapi3.T {
 					Description: "With phone confirmation on, answers `{user, session: null}` and sends\na phone-confirm SMS code, unless the user data says `phoneVerified: true`.\n",
 					OperationID: "signUpWithPhone",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
 					},
 					RequestBody: &openapi3.RequestBodyRef{
 						Value: &openapi3.RequestBody{
@@ -1417,10 +1479,10 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v31}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v35}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1430,8 +1492,8 @@ func document() *openapi3.T {
 					Summary:     "The user of the session, bare (client getUserFromDB)",
 					OperationID: "getUserFromDB",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v21},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SessionHeader", Value: v25},
 					},
 					Responses: openapi3.NewResponses(
 						withResponse("200", &openapi3.ResponseRef{
@@ -1439,13 +1501,13 @@ func document() *openapi3.T {
 								Description: ptrTo[string]("The user."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
-										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v12},
+										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v13},
 									},
 								},
 							},
 						}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1456,19 +1518,74 @@ func document() *openapi3.T {
 					Description: "A sign-up (phone-confirm) code answers `{user, session}`; a\nchange-phone code moves the user to the new number and answers\n`{user, session: null}`.\n",
 					OperationID: "verifyPhone",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v13},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/CodeQuery", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/CodeQuery", Value: v15},
 						&openapi3.ParameterRef{
 							Ref:   "#/components/parameters/OptionalPhoneQuery",
-							Value: v18,
+							Value: v19,
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v31}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/UserAndSession", Value: v35}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("401", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("403", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+					),
+				},
+			}),
+			openapi3.WithPath("/_api/rest/v1/realtime/get-members", &openapi3.PathItem{
+				Post: &openapi3.Operation{
+					Tags:        []string{"realtime"},
+					Summary:     "The members of a realtime channel (client realtime.getMembers)",
+					OperationID: "getMembers",
+					Parameters: openapi3.Parameters{
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
+					},
+					RequestBody: &openapi3.RequestBodyRef{
+						Value: &openapi3.RequestBody{
+							Required: true,
+							Content: openapi3.Content{
+								"application/json": &openapi3.MediaType{
+									Schema: &openapi3.SchemaRef{
+										Value: &openapi3.Schema{
+											Type:     &openapi3.Types{"object"},
+											Required: []string{"channel"},
+											Properties: openapi3.Schemas{
+												"channel": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+											},
+										},
+									},
+								},
+							},
+						},
+					},
+					Responses: openapi3.NewResponses(
+						withResponse("200", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptrTo[string]("The members, each its socket id and the data of its last updateProfile (absent when never set)."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Value: &openapi3.Schema{
+												Type: &openapi3.Types{"array"},
+												Items: &openapi3.SchemaRef{
+													Value: &openapi3.Schema{
+														Type:     &openapi3.Types{"object"},
+														Required: []string{"id"},
+														Properties: openapi3.Schemas{
+															"data": &openapi3.SchemaRef{Value: &openapi3.Schema{}},
+															"id":   &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+														},
+													},
+												},
+											},
+										},
+									},
+								},
+							},
+						}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1513,7 +1630,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1593,7 +1710,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1617,7 +1734,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1634,7 +1751,7 @@ func document() *openapi3.T {
 								Content:     openapi3.Content{"text/html": &openapi3.MediaType{}},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1644,8 +1761,8 @@ func document() *openapi3.T {
 					Summary:     "The environment's clock",
 					OperationID: "getClock",
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Clock", Value: v25}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Clock", Value: v29}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Post: &openapi3.Operation{
@@ -1689,9 +1806,9 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Clock", Value: v25}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Clock", Value: v29}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1701,8 +1818,8 @@ func document() *openapi3.T {
 					Summary:     "The environment's auth settings",
 					OperationID: "getConfig",
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Settings", Value: v29}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Settings", Value: v33}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Patch: &openapi3.Operation{
@@ -1714,15 +1831,15 @@ func document() *openapi3.T {
 							Required: true,
 							Content: openapi3.Content{
 								"application/json": &openapi3.MediaType{
-									Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/SettingsPatch", Value: v11},
+									Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/SettingsPatch", Value: v12},
 								},
 							},
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Settings", Value: v29}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Settings", Value: v33}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1742,7 +1859,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1756,7 +1873,7 @@ func document() *openapi3.T {
 						withResponse("204", &openapi3.ResponseRef{
 							Value: &openapi3.Response{Description: ptrTo[string]("Deleted.")},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1789,7 +1906,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1802,7 +1919,7 @@ func document() *openapi3.T {
 						withResponse("204", &openapi3.ResponseRef{
 							Value: &openapi3.Response{Description: ptrTo[string]("Removed.")},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Get: &openapi3.Operation{
@@ -1833,7 +1950,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Post: &openapi3.Operation{
@@ -1877,8 +1994,8 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1909,7 +2026,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1922,7 +2039,7 @@ func document() *openapi3.T {
 						withResponse("204", &openapi3.ResponseRef{
 							Value: &openapi3.Response{Description: ptrTo[string]("Emptied.")},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1932,10 +2049,10 @@ func document() *openapi3.T {
 					Summary:     "Captured emails, newest first",
 					OperationID: "listEmails",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v22},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v26},
 						&openapi3.ParameterRef{
 							Ref:   "#/components/parameters/EmailActionFilter",
-							Value: v15,
+							Value: v16,
 						},
 					},
 					Responses: openapi3.NewResponses(
@@ -1962,7 +2079,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -1972,12 +2089,12 @@ func document() *openapi3.T {
 					Summary:     "The newest matching email, waiting up to `wait` for one to arrive",
 					OperationID: "latestEmail",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v22},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v26},
 						&openapi3.ParameterRef{
 							Ref:   "#/components/parameters/EmailActionFilter",
-							Value: v15,
+							Value: v16,
 						},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/Wait", Value: v23},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/Wait", Value: v27},
 					},
 					Responses: openapi3.NewResponses(
 						withResponse("200", &openapi3.ResponseRef{
@@ -1990,8 +2107,8 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2021,8 +2138,8 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2039,7 +2156,7 @@ func document() *openapi3.T {
 								Content:     openapi3.Content{"text/event-stream": &openapi3.MediaType{}},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2049,8 +2166,8 @@ func document() *openapi3.T {
 					Summary:     "Captured SMS messages, newest first",
 					OperationID: "listSMS",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v22},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SMSActionFilter", Value: v20},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v26},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SMSActionFilter", Value: v24},
 					},
 					Responses: openapi3.NewResponses(
 						withResponse("200", &openapi3.ResponseRef{
@@ -2076,7 +2193,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2086,9 +2203,9 @@ func document() *openapi3.T {
 					Summary:     "The newest matching SMS, waiting up to `wait` for one to arrive",
 					OperationID: "latestSMS",
 					Parameters: openapi3.Parameters{
-						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v22},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/SMSActionFilter", Value: v20},
-						&openapi3.ParameterRef{Ref: "#/components/parameters/Wait", Value: v23},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/ToFilter", Value: v26},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/SMSActionFilter", Value: v24},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/Wait", Value: v27},
 					},
 					Responses: openapi3.NewResponses(
 						withResponse("200", &openapi3.ResponseRef{
@@ -2101,8 +2218,8 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2132,8 +2249,8 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2149,7 +2266,158 @@ func document() *openapi3.T {
 								Content:     openapi3.Content{"application/yaml": &openapi3.MediaType{}},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+					),
+				},
+			}),
+			openapi3.WithPath("/_emulator/realtime/connections", &openapi3.PathItem{
+				Get: &openapi3.Operation{
+					Tags:        []string{"realtime"},
+					Summary:     "The environment's realtime connections",
+					OperationID: "listRealtimeConnections",
+					Responses: openapi3.NewResponses(
+						withResponse("200", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptrTo[string]("The connections."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Value: &openapi3.Schema{
+												Type:     &openapi3.Types{"object"},
+												Required: []string{"connections"},
+												Properties: openapi3.Schemas{
+													"connections": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type: &openapi3.Types{"array"},
+															Items: &openapi3.SchemaRef{
+																Value: &openapi3.Schema{
+																	Type:     &openapi3.Types{"object"},
+																	Required: []string{"id", "transport", "channels", "connectedAt"},
+																	Properties: openapi3.Schemas{
+																		"channels": &openapi3.SchemaRef{
+																			Value: &openapi3.Schema{
+																				Type:  &openapi3.Types{"array"},
+																				Items: &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+																			},
+																		},
+																		"connectedAt": &openapi3.SchemaRef{
+																			Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "date-time"},
+																		},
+																		"id": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+																		"session": &openapi3.SchemaRef{
+																			Value: &openapi3.Schema{
+																				Type:                 &openapi3.Types{"object"},
+																				AdditionalProperties: openapi3.BoolSchema{Has: ptrTo[bool](true)},
+																			},
+																		},
+																		"transport": &openapi3.SchemaRef{
+																			Value: &openapi3.Schema{
+																				Type: &openapi3.Types{"string"},
+																				Enum: []interface{}{"websocket", "polling"},
+																			},
+																		},
+																		"userId": &openapi3.SchemaRef{
+																			Value: &openapi3.Schema{
+																				Type:        &openapi3.Types{"string"},
+																				Description: "The user whose events the connection receives; absent without a live session.",
+																			},
+																		},
+																	},
+																},
+															},
+														},
+													},
+												},
+											},
+										},
+									},
+								},
+							},
+						}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+					),
+				},
+			}),
+			openapi3.WithPath("/_emulator/realtime/events", &openapi3.PathItem{
+				Get: &openapi3.Operation{
+					Tags:        []string{"realtime"},
+					Summary:     "The realtime events delivered in the environment (the last 200), newest first",
+					OperationID: "listRealtimeEvents",
+					Parameters: openapi3.Parameters{
+						&openapi3.ParameterRef{
+							Ref:   "#/components/parameters/RealtimeEventFilter",
+							Value: v22,
+						},
+						&openapi3.ParameterRef{
+							Ref:   "#/components/parameters/RealtimeUserFilter",
+							Value: v23,
+						},
+						&openapi3.ParameterRef{
+							Ref:   "#/components/parameters/RealtimeChannelFilter",
+							Value: v21,
+						},
+					},
+					Responses: openapi3.NewResponses(
+						withResponse("200", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptrTo[string]("The matching events."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{
+											Value: &openapi3.Schema{
+												Type:     &openapi3.Types{"object"},
+												Required: []string{"events"},
+												Properties: openapi3.Schemas{
+													"events": &openapi3.SchemaRef{
+														Value: &openapi3.Schema{
+															Type:  &openapi3.Types{"array"},
+															Items: &openapi3.SchemaRef{Ref: "#/components/schemas/RealtimeEvent", Value: v9},
+														},
+													},
+												},
+											},
+										},
+									},
+								},
+							},
+						}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+					),
+				},
+			}),
+			openapi3.WithPath("/_emulator/realtime/events/latest", &openapi3.PathItem{
+				Get: &openapi3.Operation{
+					Tags:        []string{"realtime"},
+					Summary:     "The newest matching realtime event, waiting up to `wait` for one",
+					OperationID: "latestRealtimeEvent",
+					Parameters: openapi3.Parameters{
+						&openapi3.ParameterRef{
+							Ref:   "#/components/parameters/RealtimeEventFilter",
+							Value: v22,
+						},
+						&openapi3.ParameterRef{
+							Ref:   "#/components/parameters/RealtimeUserFilter",
+							Value: v23,
+						},
+						&openapi3.ParameterRef{
+							Ref:   "#/components/parameters/RealtimeChannelFilter",
+							Value: v21,
+						},
+						&openapi3.ParameterRef{Ref: "#/components/parameters/Wait", Value: v27},
+					},
+					Responses: openapi3.NewResponses(
+						withResponse("200", &openapi3.ResponseRef{
+							Value: &openapi3.Response{
+								Description: ptrTo[string]("The event."),
+								Content: openapi3.Content{
+									"application/json": &openapi3.MediaType{
+										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/RealtimeEvent", Value: v9},
+									},
+								},
+							},
+						}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2203,8 +2471,8 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2218,7 +2486,7 @@ func document() *openapi3.T {
 						withResponse("204", &openapi3.ResponseRef{
 							Value: &openapi3.Response{Description: ptrTo[string]("Done.")},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2238,7 +2506,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Put: &openapi3.Operation{
@@ -2259,8 +2527,8 @@ func document() *openapi3.T {
 						withResponse("204", &openapi3.ResponseRef{
 							Value: &openapi3.Response{Description: ptrTo[string]("Imported.")},
 						}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2283,7 +2551,7 @@ func document() *openapi3.T {
 													"users": &openapi3.SchemaRef{
 														Value: &openapi3.Schema{
 															Type:  &openapi3.Types{"array"},
-															Items: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v12},
+															Items: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v13},
 														},
 													},
 												},
@@ -2293,7 +2561,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Post: &openapi3.Operation{
@@ -2342,13 +2610,13 @@ func document() *openapi3.T {
 								Description: ptrTo[string]("The new user."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
-										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v12},
+										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v13},
 									},
 								},
 							},
 						}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2361,8 +2629,8 @@ func document() *openapi3.T {
 						withResponse("204", &openapi3.ResponseRef{
 							Value: &openapi3.Response{Description: ptrTo[string]("Deleted.")},
 						}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Patch: &openapi3.Operation{
@@ -2414,14 +2682,14 @@ func document() *openapi3.T {
 								Description: ptrTo[string]("The user as it now is."),
 								Content: openapi3.Content{
 									"application/json": &openapi3.MediaType{
-										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v12},
+										Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/User", Value: v13},
 									},
 								},
 							},
 						}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Parameters: openapi3.Parameters{
@@ -2441,8 +2709,8 @@ func document() *openapi3.T {
 					Summary:     "Delete every email of the environment (SMS stay)",
 					OperationID: "mailhogDeleteAll",
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Get: &openapi3.Operation{
@@ -2465,7 +2733,7 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2485,9 +2753,9 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v26}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/Empty", Value: v30}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 				Get: &openapi3.Operation{
@@ -2515,8 +2783,8 @@ func document() *openapi3.T {
 								},
 							},
 						}),
-						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("404", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2544,9 +2812,9 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/MailHogPage", Value: v28}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/MailHogPage", Value: v32}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),
@@ -2596,9 +2864,9 @@ func document() *openapi3.T {
 						},
 					},
 					Responses: openapi3.NewResponses(
-						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/MailHogPage", Value: v28}),
-						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
-						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v27}),
+						withResponse("200", &openapi3.ResponseRef{Ref: "#/components/responses/MailHogPage", Value: v32}),
+						withResponse("400", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
+						withResponse("default", &openapi3.ResponseRef{Ref: "#/components/responses/Error", Value: v31}),
 					),
 				},
 			}),

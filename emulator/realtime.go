@@ -1,0 +1,245 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/realtime"
+	"github.com/altogic-emulator/altogic-emulator/internal/ring"
+)
+
+// Realtime: the client's realtime manager (socket.io) on the emulator's own
+// port, at /socket.io/, with user events from the auth calls and channels
+// between the connections of an environment (internal/realtime speaks the
+// protocol). A connection's handshake names its environment (envId) and
+// carries the client key and, optionally, a session: with a live session
+// it receives that user's events.
+
+// Realtime limits, per environment, like the REST API's.
+const (
+	maxRealtimeConnections = 1000
+	maxRealtimeChannels    = 1000
+	maxRealtimeMessage     = 64 << 10
+)
+
+// newRealtime makes the realtime server of e.
+func (e *Emulator) newRealtime() *realtime.Server {
+	return realtime.New(realtime.Options{
+		Authenticate:         e.authenticateRealtime,
+		MaxConnectionsPerEnv: maxRealtimeConnections,
+		MaxChannelsPerEnv:    maxRealtimeChannels,
+		MaxMessageBytes:      maxRealtimeMessage,
+		Logger:               e.log,
+		OnEvent:              e.recordRealtime,
+	})
+}
+
+// authenticateRealtime decides a new realtime connection from its
+// handshake: the environment (envId, as /e:{envId} names one; "default"
+// when empty), the client key as the REST API checks it, and the session,
+// whose user's events the connection then receives. A session that is not
+// live gives a connection without user events, as no session does.
+func (e *Emulator) authenticateRealtime(r *http.Request, auth map[string]any) (realtime.Identity, error) {
+	str := func(k string) string { s, _ := auth[k].(string); return strings.TrimSpace(s) }
+	envID := str("envId")
+	if envID == "" {
+		envID = DefaultEnvironment
+	}
+	if !fixtures.ValidEnvID(envID) {
+		return realtime.Identity{}, realtimeRefusal(errInvalidEnvironment(envID))
+	}
+	if err := e.checkKey(str("clientKey")); err != nil {
+		return realtime.Identity{}, realtimeRefusal(err)
+	}
+	en, err := e.useEnvironment(envID)
+	if err != nil {
+		return realtime.Identity{}, realtimeRefusal(err)
+	}
+	defer e.doneWith(en, true)
+	id := realtime.Identity{EnvID: envID}
+	token := str("Session")
+	if token == "" {
+		return id, nil
+	}
+	en.mu.Lock()
+	defer en.mu.Unlock()
+	s, _ := en.sessions.get(token)
+	if s == nil || s.expiredAt(en.clock.now(e.clock)) || en.users[s.userID] == nil {
+		e.log.Debug("realtime connection without user events: the session is not live", "env", envID)
+		return id, nil
+	}
+	id.UserID, id.Session = s.userID, json.RawMessage(s.appendJSON(nil))
+	return id, nil
+}
+
+// realtimeRefusal turns an API error into the connect_error a client
+// receives: its message, and the error item as data.
+func realtimeRefusal(err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) && len(ae.items) > 0 {
+		return &realtime.ConnectError{Message: ae.items[0].Message, Data: ae.items[0]}
+	}
+	return err
+}
+
+// userEvent is a realtime user event a call sends, delivered from the
+// outbox after the call commits.
+type userEvent struct {
+	userID, event string
+	session       json.RawMessage // or nil
+}
+
+// sendUserEvent puts a user event in the call's outbox; s is the session
+// that caused it, or nil. An event for a user with no connection is not
+// built: the hot calls (sign-in) pay for it only when someone listens.
+func (c *call) sendUserEvent(u *user, event string, s *session) {
+	if u == nil || !c.e.rt.HasUser(c.env.id, u.id) {
+		return
+	}
+	ev := userEvent{userID: u.id, event: event}
+	if s != nil {
+		ev.session = json.RawMessage(s.appendJSON(nil))
+	}
+	c.out.events = append(c.out.events, ev)
+}
+
+// emitUserEvent delivers one user event to the user's connections.
+func (e *Emulator) emitUserEvent(en *env, ev userEvent) {
+	var session any // a nil session is JSON null
+	if ev.session != nil {
+		session = ev.session
+	}
+	e.rt.EmitUserEvent(en.id, ev.userID, ev.event, session)
+}
+
+// getMembers is POST /_api/rest/v1/realtime/get-members with {channel}:
+// the channel's members, as the client's realtime.getMembers reads them.
+func (e *Emulator) getMembers(c *call) (any, error) {
+	var b struct {
+		Channel string `json:"channel"`
+	}
+	if err := c.decode(&b); err != nil {
+		return nil, err
+	}
+	return e.rt.Members(c.envID, b.Channel), nil
+}
+
+// realtimeEvent is a realtime event as the control plane shows it.
+type realtimeEvent struct {
+	Time    time.Time       `json:"time"`
+	Event   string          `json:"event"`
+	UserID  string          `json:"userId,omitempty"`
+	Channel string          `json:"channel,omitempty"`
+	From    string          `json:"from,omitempty"`
+	To      []string        `json:"to"`
+	Args    json.RawMessage `json:"args"`
+}
+
+// Bounds of the realtime log: entries per environment, and bytes of the
+// arguments kept of each (longer ones are replaced by a note).
+const (
+	realtimeLogLimit = 200
+	maxRealtimeArgs  = 1024
+)
+
+// realtimeLog keeps the last realtime events of an environment, with a
+// wait for the next match, as the inbox does for messages.
+type realtimeLog struct {
+	mu      sync.Mutex
+	events  *ring.Ring[realtimeEvent]
+	changed chan struct{}
+}
+
+func newRealtimeLog() *realtimeLog {
+	return &realtimeLog{events: ring.New[realtimeEvent](realtimeLogLimit), changed: make(chan struct{})}
+}
+
+func (l *realtimeLog) add(ev realtimeEvent) {
+	l.mu.Lock()
+	l.events.Add(ev)
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+}
+
+func (l *realtimeLog) clear() {
+	l.mu.Lock()
+	l.events.Clear()
+	l.mu.Unlock()
+}
+
+// realtimeFilter selects events; an empty field matches all.
+type realtimeFilter struct{ event, userID, channel string }
+
+func (f realtimeFilter) match(ev realtimeEvent) bool {
+	return (f.event == "" || f.event == ev.Event) && (f.userID == "" || f.userID == ev.UserID) &&
+		(f.channel == "" || f.channel == ev.Channel)
+}
+
+// list answers the matching events, newest first.
+func (l *realtimeLog) list(f realtimeFilter) []realtimeEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := []realtimeEvent{}
+	l.events.Newest(func(ev realtimeEvent) bool {
+		if f.match(ev) {
+			out = append(out, ev)
+		}
+		return true
+	})
+	return out
+}
+
+// latest answers the newest matching event, waiting up to wait for one.
+func (l *realtimeLog) latest(ctx context.Context, f realtimeFilter, wait time.Duration) (realtimeEvent, bool) {
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		l.mu.Lock()
+		var found realtimeEvent
+		ok := false
+		l.events.Newest(func(ev realtimeEvent) bool {
+			found, ok = ev, f.match(ev)
+			return !ok
+		})
+		changed := l.changed
+		l.mu.Unlock()
+		if ok || timeout == nil {
+			return found, ok
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			return realtimeEvent{}, false
+		case <-ctx.Done():
+			return realtimeEvent{}, false
+		}
+	}
+}
+
+// recordRealtime notes a delivered realtime event in its environment's
+// log, with its arguments cut to a bounded size.
+func (e *Emulator) recordRealtime(d realtime.Delivery) {
+	en := e.lookupEnvironment(d.EnvID)
+	if en == nil {
+		return
+	}
+	args, err := json.Marshal(d.Args)
+	if err != nil || len(args) > maxRealtimeArgs {
+		args, _ = json.Marshal([]string{fmt.Sprintf("(arguments of %d bytes, not kept)", len(args))})
+	}
+	to := append([]string{}, d.To...)
+	en.realtime.add(realtimeEvent{Time: en.clock.now(e.clock), Event: strings.Clone(d.Event), UserID: d.UserID,
+		Channel: strings.Clone(d.Channel), From: d.From, To: to, Args: args})
+}
