@@ -142,6 +142,14 @@ func TestRealtime(t *testing.T) {
 	runNodeTests(t, "realtime.test.js")
 }
 
+// TestRealtimeInChromium drives the official client's UMD bundle in
+// headless Chromium, from a page of another origin, with an
+// engine.<name>.localhost base URL.
+func TestRealtimeInChromium(t *testing.T) {
+	needChromium(t)
+	runNodeTests(t, "realtime-browser.test.js")
+}
+
 // TestInboxPageInChromium uses the inbox page in headless Chromium; the
 // screenshot it takes is kept in artifacts/.
 func TestInboxPageInChromium(t *testing.T) {
