@@ -221,11 +221,18 @@ func New(opts Options) (*Emulator, error) {
 	return e, nil
 }
 
-// EndWaits ends every held-open inbox wait (answering 404) and every event
-// stream, now and from now on: the first step of a graceful shutdown, so
+// EndWaits ends every held-open inbox wait (answering 404), every event
+// stream and every realtime connection, now and from now on: the first step of a graceful shutdown, so
 // that http.Server.Shutdown need not wait for them while requests in flight
 // finish.
-func (e *Emulator) EndWaits() { e.endWaits() }
+func (e *Emulator) EndWaits() {
+	e.endWaits()
+	// Realtime connections (held-open polls, WebSockets) end too: their
+	// clients reconnect to whatever serves next.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	e.rt.Close(ctx)
+}
 
 // holdContext answers the context a held-open request waits on: it ends
 // with the request or with EndWaits.

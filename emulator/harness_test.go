@@ -61,8 +61,8 @@ func newHarnessWith(t *testing.T, opts Options) *harness {
 // validating serves through the emulator and checks the response against
 // the operation's documented responses (or, with no route, the envelope).
 func (h *harness) validating(w http.ResponseWriter, r *http.Request) {
-	if strings.HasSuffix(r.URL.Path, "/_emulator/inbox/events") {
-		h.em.ServeHTTP(w, r) // a stream never ends: nothing to record
+	if strings.HasSuffix(r.URL.Path, "/_emulator/inbox/events") || strings.HasPrefix(r.URL.Path, "/socket.io/") {
+		h.em.ServeHTTP(w, r) // a stream, or socket.io's own protocol: nothing to record
 		return
 	}
 	rec := httptest.NewRecorder()

@@ -1,9 +1,16 @@
 package emulator
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 	"github.com/altogic-emulator/altogic-emulator/internal/realtime"
@@ -57,5 +64,117 @@ func TestNoUserEventWithoutAListener(t *testing.T) {
 	c.sendUserEvent(u, "user:update", nil)
 	if len(c.out.events) != 0 {
 		t.Fatalf("events %v", c.out.events)
+	}
+}
+
+// EndWaits, the first step of a shutdown, ends held-open realtime polls
+// too, so the server's shutdown does not wait for them.
+func TestEndWaitsEndsRealtimePolls(t *testing.T) {
+	h := newHarness(t, nil)
+	res, err := http.Get(h.srv.URL + "/socket.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	sid := regexp.MustCompile(`"sid":"([^"]+)"`).FindSubmatch(open)
+	if sid == nil {
+		t.Fatalf("handshake %q", open)
+	}
+	// Connect the socket, then hold a poll open.
+	if res, err := http.Post(h.srv.URL+"/socket.io/?EIO=4&transport=polling&sid="+string(sid[1]), "text/plain", strings.NewReader(`40{"clientKey":"k"}`)); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+	}
+	polled := make(chan error, 1)
+	go func() {
+		for {
+			res, err := http.Get(h.srv.URL + "/socket.io/?EIO=4&transport=polling&sid=" + string(sid[1]))
+			if err != nil {
+				polled <- err
+				return
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || bytes.Contains(body, []byte("1")) && !bytes.HasPrefix(body, []byte("40")) {
+				polled <- nil // closed: an error status or a close packet
+				return
+			}
+		}
+	}()
+	h.em.EndWaits()
+	select {
+	case <-polled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a realtime poll was still held 10s after EndWaits")
+	}
+}
+
+// pollConnect opens a socket.io connection over long-polling, as a client
+// with the polling transport does, sends its CONNECT with auth, and
+// answers the server's reply packet (40… connected, 44… connect_error).
+func pollConnect(t *testing.T, base string, auth map[string]any) string {
+	t.Helper()
+	res, err := http.Get(base + "/socket.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	sid := regexp.MustCompile(`"sid":"([^"]+)"`).FindSubmatch(open)
+	if sid == nil {
+		t.Fatalf("handshake %q", open)
+	}
+	url := base + "/socket.io/?EIO=4&transport=polling&sid=" + string(sid[1])
+	data, _ := json.Marshal(auth)
+	if res, err := http.Post(url, "text/plain", bytes.NewReader(append([]byte("40"), data...))); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+	}
+	res, err = http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	reply, _ := io.ReadAll(res.Body)
+	return string(reply)
+}
+
+// Through the wire, with the polling transport: a bad client key and an
+// environment beyond the cap are connect_errors; a session that is not
+// live connects without user events; a live one binds the connection.
+func TestRealtimeHandshakeOverPolling(t *testing.T) {
+	fx := fixtures.Default()
+	fx.ClientKeys = []string{"good-key"}
+	h := newHarnessWith(t, Options{Fixtures: fx, MaxEnvironments: 1})
+	if got := pollConnect(t, h.srv.URL, map[string]any{"envId": "dev", "clientKey": "bad"}); !strings.HasPrefix(got, "44") || !strings.Contains(got, "invalid_client_key") {
+		t.Fatalf("a bad client key: %q", got)
+	}
+	if got := pollConnect(t, h.srv.URL, map[string]any{"envId": "dev", "clientKey": "good-key", "Session": "nope"}); !strings.HasPrefix(got, "40") {
+		t.Fatalf("an unknown session: %q", got)
+	}
+	var s signedIn
+	h.do("POST", "/e:dev/_api/rest/v1/auth/signin-email", hdr{"X-Client-Key": "good-key", "Content-Type": "application/json"},
+		map[string]string{"email": verified, "password": "Passw0rd!"}).wantStatus(t, 200).json(t, &s)
+	if got := pollConnect(t, h.srv.URL, map[string]any{"envId": "dev", "clientKey": "good-key", "Session": s.Session.Token}); !strings.HasPrefix(got, "40") {
+		t.Fatalf("a live session: %q", got)
+	}
+	var conns struct {
+		Connections []struct {
+			UserID string `json:"userId"`
+		}
+	}
+	h.do("GET", "/e:dev/_emulator/realtime/connections", nil, nil).wantStatus(t, 200).json(t, &conns)
+	users := []string{}
+	for _, c := range conns.Connections {
+		users = append(users, c.UserID)
+	}
+	if strings.Join(users, ",") != ","+s.User["_id"].(string) {
+		t.Fatalf("connections bound to %q", users)
+	}
+	if got := pollConnect(t, h.srv.URL, map[string]any{"envId": "another", "clientKey": "good-key"}); !strings.HasPrefix(got, "44") || !strings.Contains(got, "environments") {
+		t.Fatalf("an environment beyond the cap: %q", got)
 	}
 }

@@ -176,8 +176,8 @@ func New(t testing.TB, opts ...Option) *Emulator {
 // against the contract; a drift fails the test.
 func checking(t testing.TB, em *emulator.Emulator, check *contract.Checker) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/_emulator/inbox/events") {
-			em.ServeHTTP(w, r) // a stream: nothing to check as a whole
+		if strings.HasSuffix(r.URL.Path, "/_emulator/inbox/events") || strings.HasPrefix(r.URL.Path, "/socket.io/") {
+			em.ServeHTTP(w, r) // a stream, or socket.io's own protocol (and WebSockets)
 			return
 		}
 		rec := httptest.NewRecorder()

@@ -430,7 +430,7 @@ func (s *Server) Connections(envID string) []ConnInfo {
 			ID:          k.id,
 			UserID:      k.identity.UserID,
 			Transport:   c.transportName(),
-			Channels:    slices.Clone(k.channels),
+			Channels:    append([]string{}, k.channels...), // [] when none, never null
 			ConnectedAt: k.connectedAt,
 			Session:     k.identity.Session,
 		})
