@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -140,7 +142,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, envErr
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return c, namedFlagError(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
@@ -165,6 +167,24 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
 	return c, nil
+}
+
+// flagParseError matches the flag package's own message for a refused
+// value, to say it as an environment variable's is said.
+var flagParseError = regexp.MustCompile(`^invalid value "(.*)" for flag -([a-z-]+): (.*)$`)
+
+// namedFlagError answers a command-line error that names the flag, its
+// value and what the flag wants.
+func namedFlagError(fs *flag.FlagSet, err error) error {
+	m := flagParseError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	f := fs.Lookup(m[2])
+	if f == nil {
+		return err
+	}
+	return fmt.Errorf("--%s=%s: %s", m[2], m[1], flagValueError(f, errors.New(m[3])))
 }
 
 // flagValueError says what f wants when a value for it was refused: the

@@ -174,10 +174,19 @@ func (l *logWriter) flushLocked() {
 }
 
 // readableDurations writes durations as Go writes them ("1.5s"), not as
-// the JSON handler's nanoseconds.
+// the text handler's default, which is the same; it is the text format's.
 func readableDurations(_ []string, a slog.Attr) slog.Attr {
 	if a.Value.Kind() == slog.KindDuration {
 		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
+}
+
+// millisecondDurations writes durations in milliseconds, a number, not
+// the JSON handler's nanoseconds: what log tools expect of a JSON log.
+func millisecondDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key, float64(a.Value.Duration().Microseconds())/1000)
 	}
 	return a
 }

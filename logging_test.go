@@ -58,11 +58,15 @@ func TestLogsEscapeControlCharacters(t *testing.T) {
 	}
 }
 
-// JSON logs give durations as Go writes them, not in nanoseconds.
+// Logs give durations readably: "1.5s" in text, 1500 (milliseconds) in
+// JSON, never nanoseconds.
 func TestDurationsAreReadable(t *testing.T) {
 	a := readableDurations(nil, slog.Duration("wait", 1500*time.Millisecond))
 	if a.Value.Kind() != slog.KindString || a.Value.String() != "1.5s" {
 		t.Fatalf("%v", a)
+	}
+	if j := millisecondDurations(nil, slog.Duration("wait", 1500*time.Millisecond)); j.Value.Kind() != slog.KindFloat64 || j.Value.Float64() != 1500 {
+		t.Fatalf("%v", j)
 	}
 	if b := readableDurations(nil, slog.Int("n", 3)); b.Value.Int64() != 3 {
 		t.Fatalf("%v", b)

@@ -97,10 +97,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	out := &logWriter{w: stdout}
 	defer out.Flush()
 	stdout = out
-	logOpts := &slog.HandlerOptions{Level: cfg.logLevel, ReplaceAttr: readableDurations}
-	var handler slog.Handler = slog.NewTextHandler(stdout, logOpts)
+	var handler slog.Handler = slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.logLevel, ReplaceAttr: readableDurations})
 	if cfg.logFormat == "json" {
-		handler = slog.NewJSONHandler(stdout, logOpts)
+		handler = slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.logLevel, ReplaceAttr: millisecondDurations})
 	}
 	logger := slog.New(escaping{handler})
 
