@@ -100,7 +100,9 @@ const envPrefix = "ALTOGIC_EMULATOR_"
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("altogic-emulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package's own error lines are replaced by namedFlagError's;
+	// only --help prints (Usage, below).
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8484", "listen address (loopback by default: never exposed unless asked)")
 	fs.StringVar(&c.fixtures, "fixtures", "", "fixtures file, YAML or JSON (default: the embedded fixtures/default.yaml)")
 	fs.StringVar(&c.publicURL, "public-url", "", "base of links put in emails (default: http:// + the listen address)")
@@ -125,9 +127,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Var(&c.maxState, "max-state", "the most state kept across all environments (users, tokens, sessions, messages, journal), as 128MiB, 1GiB or bytes")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.BoolVar(&c.checkHealth, "check-health", false, "ask the emulator listening on --addr for /_emulator/health and exit 0 if it is up (for container health checks)")
-	fs.Usage = func() {
+	// The flag package calls Usage on every error; it is printed for
+	// --help only, an error being said by namedFlagError.
+	fs.Usage = func() {}
+	usage := func() {
 		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -142,6 +149,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, envErr
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return c, err
+		}
 		return c, namedFlagError(fs, err)
 	}
 	if fs.NArg() > 0 {
@@ -176,6 +187,9 @@ var flagParseError = regexp.MustCompile(`^invalid value "(.*)" for flag -([a-z-]
 // namedFlagError answers a command-line error that names the flag, its
 // value and what the flag wants.
 func namedFlagError(fs *flag.FlagSet, err error) error {
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		return fmt.Errorf("--%s is not a flag of altogic-emulator (see --help)", name)
+	}
 	m := flagParseError.FindStringSubmatch(err.Error())
 	if m == nil {
 		return err

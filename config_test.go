@@ -137,6 +137,7 @@ func TestStartUpErrors(t *testing.T) {
 		{[]string{"--log-format", "xml"}, nil, "--log-format must be text or json"},
 		{[]string{"--public-url", "ftp://x", "--addr", "127.0.0.1:0"}, nil, "public URL"},
 		{[]string{"extra"}, nil, "unexpected argument"},
+		{[]string{"--nope"}, nil, "--nope is not a flag of altogic-emulator (see --help)"},
 		{[]string{"--max-users", "0"}, nil, "--max-users must be from 1 to 10000000, not 0"},
 		{[]string{"--inbox-limit", "99999999999"}, nil, "--inbox-limit must be from 1 to 1000000"},
 		{[]string{"--max-environments", "100001"}, nil, "--max-environments must be from 1 to 100000"},
