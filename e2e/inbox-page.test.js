@@ -1,7 +1,7 @@
 // The inbox page, used as a person would, in headless Chromium (Debian's
 // chromium package, driven by playwright-core). go test starts the
 // emulator with testdata/e2e.yaml and sets EMULATOR_URL
-// (TestInboxPageInChromium in main_test.go).
+// (TestInboxPageInChromium in e2e_test.go).
 "use strict";
 
 const { test, before, after } = require("node:test");
@@ -120,5 +120,28 @@ test("keyboard, clear and the environment switcher", async () => {
   assert.ok((await page.locator("#env option").allTextContents()).includes(`keys-${process.pid}`));
   await page.getByLabel("Environment").selectOption("default");
   await page.waitForURL(`${BASE}/_emulator/`);
+  await page.close();
+});
+
+test("users are verified, given a password and deleted from the page", async () => {
+  const envUrl = `${BASE}/e:users-${process.pid}`;
+  const { page, errors } = await openInbox(envUrl);
+  const client = createClient(envUrl, KEY);
+  // uma@example.com is not verified: she cannot sign in until marked so.
+  assert.equal((await client.auth.signInWithEmail("uma@example.com", "Passw0rd!")).errors.items[0].code, "email_not_verified");
+  const row = page.locator("#users tr", { hasText: "uma@example.com" });
+  await row.getByRole("button", { name: "no" }).first().click();
+  await row.getByRole("button", { name: "yes" }).first().waitFor();
+  page.once("dialog", (d) => d.accept("N3w-secret"));
+  const patched = page.waitForResponse((r) => r.url().includes("/_emulator/users/") && r.request().method() === "PATCH");
+  await row.getByRole("button", { name: "Set password" }).click();
+  assert.equal((await patched).status(), 200);
+  assert.equal((await client.auth.signInWithEmail("uma@example.com", "N3w-secret")).errors, null);
+  page.once("dialog", (d) => d.accept());
+  await row.getByRole("button", { name: "Delete" }).click();
+  await page.locator("#users tr", { hasText: "uma@example.com" }).waitFor({ state: "detached" });
+  const { users } = await (await fetch(`${envUrl}/_emulator/users`)).json();
+  assert.ok(!users.some((u) => u.email === "uma@example.com"));
+  assert.deepEqual(errors, []);
   await page.close();
 });
