@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
+	"sort"
 	"strings"
 )
 
@@ -30,7 +32,7 @@ func (e *Emulator) signInWithProvider(c *call) (any, error) {
 		if email != "" {
 			problem = msgBadEmailFormat
 		}
-		return rawBody{contentType: "text/html; charset=utf-8", body: consentPage(provider, problem)}, nil
+		return rawBody{contentType: "text/html; charset=utf-8", body: consentPage(provider, problem, c.env.providerUsersLocked(provider))}, nil
 	}
 	providerID := strings.Clone(strings.TrimSpace(c.query("id")))
 	if providerID == "" {
@@ -72,9 +74,32 @@ func validEmail(s string) bool {
 	return fe.err() == nil
 }
 
+// maxConsentUsers bounds the existing users the consent page offers.
+const maxConsentUsers = 50
+
+// providerUsersLocked answers the users who signed up with provider, the
+// oldest first, at most maxConsentUsers.
+func (en *env) providerUsersLocked(provider string) []*user {
+	var out []*user
+	for _, u := range en.users {
+		if u.provider == provider {
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].signUpAt.Equal(out[j].signUpAt) {
+			return out[i].signUpAt.Before(out[j].signUpAt)
+		}
+		return out[i].id < out[j].id
+	})
+	return out[:min(len(out), maxConsentUsers)]
+}
+
 // consentPage asks which user signs in: the emulator's stand-in for the
-// provider's own sign-in page. It needs no script and no outside assets.
-func consentPage(provider, problem string) string {
+// provider's own sign-in page, offering the provider's existing users (as
+// a provider's account chooser does) and a form for another. It needs no
+// script and no outside assets.
+func consentPage(provider, problem string, existing []*user) string {
 	p := html.EscapeString(provider)
 	title := strings.ToUpper(p[:1]) + p[1:]
 	msg := ""
@@ -86,11 +111,33 @@ func consentPage(provider, problem string) string {
 <body style="font-family:sans-serif;max-width:26rem;margin:3rem auto;line-height:1.5">
 <h1 style="font-size:1.4rem">Sign in with ` + title + `</h1>
 <p>altogic-emulator has no real ` + title + ` account: choose the user this sign-in returns.
-A new email signs up a new user (<code>oauth-signup</code>); a known one signs in (<code>oauth-signin</code>).</p>` + msg + `
+A new email signs up a new user (<code>oauth-signup</code>); a known one signs in (<code>oauth-signin</code>).</p>` + msg + accountChooser(existing) + `
 <form method="get">
 <p><label>Email<br><input name="email" type="email" required autofocus style="width:100%"></label></p>
 <p><label>Name<br><input name="name" style="width:100%"></label></p>
 <p><label>` + title + ` user id (optional)<br><input name="id" style="width:100%"></label></p>
 <p><button type="submit">Continue</button></p>
 </form></body></html>`
+}
+
+// accountChooser lists existing users as links that sign them in.
+func accountChooser(users []*user) string {
+	if len(users) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<h2 style="font-size:1.1rem">Continue as</h2><ul>`)
+	for _, u := range users {
+		q := url.Values{"email": {u.email}, "id": {u.providerID}}
+		if u.name != "" {
+			q.Set("name", u.name)
+		}
+		label := u.email
+		if u.name != "" {
+			label = u.name + " (" + u.email + ")"
+		}
+		b.WriteString(`<li><a href="?` + html.EscapeString(q.Encode()) + `">` + html.EscapeString(label) + `</a></li>`)
+	}
+	b.WriteString(`</ul><h2 style="font-size:1.1rem">Or another account</h2>`)
+	return b.String()
 }

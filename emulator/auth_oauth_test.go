@@ -71,3 +71,21 @@ func TestProviderUsersAreRefusedPasswordCalls(t *testing.T) {
 			401, "invalid_credentials", prefix + "You cannot change the phone number for accounts that are authorized using Oauth2 providers."},
 	})
 }
+
+// The consent page offers the provider's existing users, as a provider's
+// account chooser does; following one signs that user in.
+func TestConsentPageListsTheProvidersUsers(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("GET", "/_auth/github?email=gina@example.com&name=Gina%20%3Cb%3E&id=gh-1", nil, nil).wantStatus(t, http.StatusFound)
+	h.do("GET", "/_auth/google?email=other@example.com&id=g-9", nil, nil).wantStatus(t, http.StatusFound)
+	page := string(h.do("GET", "/_auth/github", nil, nil).wantStatus(t, 200).body)
+	link := regexp.MustCompile(`<a href="\?([^"]+)">Gina &lt;b&gt; \(gina@example.com\)</a>`).FindStringSubmatch(page)
+	if link == nil || strings.Contains(page, "other@example.com") {
+		t.Fatalf("consent page:\n%s", page)
+	}
+	q, _ := url.ParseQuery(strings.ReplaceAll(link[1], "&amp;", "&"))
+	res := h.do("GET", "/_auth/github?"+q.Encode(), nil, nil).wantStatus(t, http.StatusFound)
+	if loc, _ := url.Parse(res.header.Get("Location")); loc.Query().Get("action") != "oauth-signin" {
+		t.Fatalf("following the chooser: %s", res.header.Get("Location"))
+	}
+}
