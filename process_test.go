@@ -18,42 +18,21 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/testbin"
 )
 
 // The tests of this file run the built binary as a separate process, to
 // measure its memory and to signal it.
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	testbin.Remove()
 	os.Exit(code)
 }
 
 // builtBinary builds the emulator once per test run.
-func builtBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "altogic-emulator-test"); buildErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(buildDir, "altogic-emulator"), ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(buildDir, "altogic-emulator")
-}
+func builtBinary(t *testing.T) string { return testbin.Path(t, ".") }
 
 // process is the emulator running as its own process.
 type process struct {

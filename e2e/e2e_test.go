@@ -13,7 +13,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -21,54 +20,28 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// gate is the environment variable that turns the end-to-end suites on.
-const gate = "ALTOGIC_EMULATOR_E2E"
+	"github.com/altogic-emulator/altogic-emulator/internal/e2egate"
+	"github.com/altogic-emulator/altogic-emulator/internal/testbin"
+)
 
 // needE2E skips t unless the end-to-end suites are on.
 func needE2E(t *testing.T) {
 	t.Helper()
-	if os.Getenv(gate) != "1" {
-		t.Skipf("an end-to-end suite: ./test.sh runs it (or set %s=1 with Node, the e2e npm packages, Chromium and Mailpit installed)", gate)
-	}
+	e2egate.Require(t, "Node, the e2e npm packages, Chromium and Mailpit installed")
 }
-
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	testbin.Remove()
 	os.Exit(code)
 }
 
 // binary builds the emulator once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "altogic-emulator-e2e"); buildErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(buildDir, "altogic-emulator"), "..").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(buildDir, "altogic-emulator")
-}
+func binary(t *testing.T) string { return testbin.Path(t, "..") }
 
 // emulator is the built emulator running for one test.
 type emulator struct {

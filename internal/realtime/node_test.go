@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/e2egate"
 )
 
 // TestNodeClients runs testdata/realtime.test.js with Node's test runner:
@@ -21,13 +23,7 @@ import (
 // Authenticate. It needs Node and `npm ci --prefix e2e`, so it runs only
 // when ALTOGIC_EMULATOR_E2E=1, and then fails if they are missing.
 func TestNodeClients(t *testing.T) {
-	if os.Getenv("ALTOGIC_EMULATOR_E2E") != "1" {
-		t.Skip("set ALTOGIC_EMULATOR_E2E=1 to run the realtime tests with the Node clients (needs Node.js and npm ci --prefix e2e)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is needed for the realtime tests with the Node clients: install Node.js 20 or later")
-	}
+	node := e2egate.Node(t, "npm ci --prefix e2e")
 	modules, err := filepath.Abs("../../e2e/node_modules")
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/e2egate"
 )
 
 // TestAgainstUseragentJS compares Parse with the JavaScript library itself
@@ -28,18 +30,13 @@ import (
 // the repository's e2e directory. USERAGENT_SEED replays a run (the seed is
 // logged) and USERAGENT_N sets the number of user agents (25000).
 func TestAgainstUseragentJS(t *testing.T) {
-	if os.Getenv("ALTOGIC_EMULATOR_E2E") != "1" {
-		t.Skip("set ALTOGIC_EMULATOR_E2E=1 to compare with the JavaScript library (needs node, and useragent@2.3.0 under $USERAGENTJS_DIR/node_modules, default ../../e2e)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is needed: %v", err)
-	}
+	node := e2egate.Node(t, "useragent@2.3.0 under $USERAGENTJS_DIR/node_modules, default ../../e2e")
 	dir := os.Getenv("USERAGENTJS_DIR")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "e2e")
 	}
-	if dir, err = filepath.Abs(dir); err != nil {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	pkg, err := os.ReadFile(filepath.Join(dir, "node_modules", "useragent", "package.json"))

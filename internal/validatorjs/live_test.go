@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/altogic-emulator/altogic-emulator/internal/e2egate"
 )
 
 // TestAgainstValidatorJS compares this package with validator.js itself on
@@ -27,14 +29,7 @@ import (
 //	VALIDATORJS_N     number of e-mail and phone inputs (default 40000)
 //	VALIDATORJS_SEED  seed of the generator (default: the clock; logged)
 func TestAgainstValidatorJS(t *testing.T) {
-	if os.Getenv("ALTOGIC_EMULATOR_E2E") != "1" {
-		t.Skip("differential test against validator.js: set ALTOGIC_EMULATOR_E2E=1 " +
-			"(needs node, and validator@13.11.0 installed in VALIDATORJS_DIR, default ../../e2e)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node not found: %v", err)
-	}
+	node := e2egate.Node(t, "validator@13.11.0 under $VALIDATORJS_DIR/node_modules, default ../../e2e")
 	dir := os.Getenv("VALIDATORJS_DIR")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "e2e")
@@ -42,6 +37,7 @@ func TestAgainstValidatorJS(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "validator", "package.json")); err != nil {
 		t.Fatalf("validator.js not found in %s/node_modules (set VALIDATORJS_DIR, or run npm install there): %v", dir, err)
 	}
+	var err error
 	n := 40000
 	if v := os.Getenv("VALIDATORJS_N"); v != "" {
 		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
