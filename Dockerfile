@@ -1,7 +1,10 @@
 # altogic-emulator: a static binary in an empty image, run as a non-root user.
 #   docker build -t altogic-emulator .
 #   docker run --rm -p 8484:8484 altogic-emulator
-FROM golang:1.26 AS build
+# The builder image is a build argument, for machines that build from a
+# mirror or a local Go image: --build-arg GO_IMAGE=my.registry/golang:1.26.
+ARG GO_IMAGE=golang:1.26
+FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
