@@ -2,17 +2,23 @@
 # The whole test suite. Installs what the end-to-end tests need when it is
 # missing: the npm packages of e2e/ (the official altogic client, the mailhog
 # client, playwright-core, and validator and useragent for the differential
-# tests), Mailpit (for the SMTP relay test) and Debian's Chromium (for the
-# browser tests, installed with apt-get when run as root). Then gofmt, go
-# vet, staticcheck, go test -race over every package with the end-to-end
-# suites on (ALTOGIC_EMULATOR_E2E=1: a missing tool fails them), and a
-# short run of each fuzz target. `go test ./...` alone needs only Go: it
+# tests), the npm packages of js/ (the JavaScript kit), Mailpit (for the
+# SMTP relay test) and Debian's Chromium (for the browser tests, installed
+# with apt-get when run as root). Then gofmt, go vet, staticcheck, go test
+# -race over every package with the end-to-end suites on
+# (ALTOGIC_EMULATOR_E2E=1: a missing tool fails them; the Docker image test
+# runs when a Docker engine answers, and a note at the end says so when
+# none does), the differential tests, the JavaScript kit's tests, every
+# benchmark once and a short run of each fuzz target. `go test ./...` alone needs only Go: it
 # skips the end-to-end suites, saying so.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 echo "== e2e npm packages"
 npm ci --prefix e2e --no-audit --no-fund
+
+echo "== the JavaScript kit's npm packages (js/)"
+npm ci --prefix js --no-audit --no-fund
 
 echo "== Mailpit"
 if [ -z "${MAILPIT:-}" ] && [ ! -x .bin/mailpit ] && ! command -v mailpit >/dev/null; then
@@ -38,6 +44,15 @@ fi
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
+echo "== Docker (for the image test)"
+docker_note=""
+if docker info >/dev/null 2>&1; then
+  export ALTOGIC_EMULATOR_DOCKER=1
+else
+  docker_note="NOTE: no Docker engine answers here, so the Docker image test (e2e/docker_test.go) did not run: start one (docker info must answer) and run ./test.sh again to include it."
+  echo "$docker_note" >&2
+fi
+
 echo "== go test -race ./... (with the end-to-end suites of e2e/ and the differential tests)"
 mkdir -p artifacts
 ALTOGIC_EMULATOR_E2E=1 go test -race -count=1 -skip '^TestAgainst' ./...
@@ -48,6 +63,11 @@ echo "== differential tests: the emulator's rules against validator.js and usera
 ALTOGIC_EMULATOR_E2E=1 go test -count=1 -run '^TestAgainst' -v ./internal/validatorjs ./internal/useragent |
   grep -E 'compared|user agents|^(ok|FAIL|--- FAIL|panic)'
 test "${PIPESTATUS[0]}" = 0
+
+echo "== the JavaScript kit (js/): its tests through the official client, and from its packed tarball"
+mkdir -p .bin
+go build -o .bin/altogic-emulator .
+(cd js && ALTOGIC_EMULATOR_BIN="$PWD/../.bin/altogic-emulator" npm test)
 
 echo "== benchmarks, one run each (so that a broken one fails here)"
 go test -run='^$' -bench=. -benchtime=1x ./...
@@ -60,3 +80,10 @@ echo "== fuzzing, briefly (seed corpora in emulator/testdata/fuzz and fixtures/t
 # minimise instead of fuzzing).
 go test -run='^$' -fuzz=FuzzRequest -fuzztime=40000x -fuzzminimizetime=100x ./emulator
 go test -run='^$' -fuzz=FuzzParse -fuzztime=100000x -fuzzminimizetime=100x ./fixtures
+
+if [ -n "$docker_note" ]; then
+  echo "" >&2
+  echo "================================================================" >&2
+  echo "$docker_note" >&2
+  echo "================================================================" >&2
+fi
