@@ -22,9 +22,12 @@ import (
 // carries the client key and, optionally, a session: with a live session
 // it receives that user's events.
 
-// Realtime limits, per environment, like the REST API's.
+// Realtime limits, like the REST API's: connections (Engine.IO sessions,
+// connected or not) of the whole emulator, connections and channels of one
+// environment, one message.
 const (
-	maxRealtimeConnections = 1000
+	maxRealtimeSessions    = 1000
+	maxRealtimeConnections = 200
 	maxRealtimeChannels    = 1000
 	maxRealtimeMessage     = 64 << 10
 )
@@ -33,6 +36,7 @@ const (
 func (e *Emulator) newRealtime() *realtime.Server {
 	return realtime.New(realtime.Options{
 		Authenticate:         e.authenticateRealtime,
+		MaxSessions:          maxRealtimeSessions,
 		MaxConnectionsPerEnv: maxRealtimeConnections,
 		MaxChannelsPerEnv:    maxRealtimeChannels,
 		MaxMessageBytes:      maxRealtimeMessage,
@@ -75,7 +79,7 @@ func (e *Emulator) authenticateRealtime(r *http.Request, auth map[string]any) (r
 		e.log.Debug("realtime connection without user events: the session is not live", "env", envID)
 		return id, nil
 	}
-	id.UserID, id.Session = s.userID, json.RawMessage(s.appendJSON(nil))
+	id.UserID, id.Session, id.SessionToken = s.userID, json.RawMessage(s.appendJSON(nil)), s.token
 	return id, nil
 }
 
@@ -94,6 +98,7 @@ func realtimeRefusal(err error) error {
 type userEvent struct {
 	userID, event string
 	session       json.RawMessage // or nil
+	token         string          // the session's token, or ""
 }
 
 // sendUserEvent puts a user event in the call's outbox; s is the session
@@ -105,7 +110,7 @@ func (c *call) sendUserEvent(u *user, event string, s *session) {
 	}
 	ev := userEvent{userID: u.id, event: event}
 	if s != nil {
-		ev.session = json.RawMessage(s.appendJSON(nil))
+		ev.session, ev.token = json.RawMessage(s.appendJSON(nil)), s.token
 	}
 	c.out.events = append(c.out.events, ev)
 }
@@ -117,6 +122,14 @@ func (e *Emulator) emitUserEvent(en *env, ev userEvent) {
 		session = ev.session
 	}
 	e.rt.EmitUserEvent(en.id, ev.userID, ev.event, session)
+	// A connection whose session ended, or whose user is gone, gets no
+	// more of that user's events (after this last one).
+	switch ev.event {
+	case "user:signout":
+		e.rt.Unbind(en.id, func(id realtime.Identity) bool { return id.SessionToken == ev.token })
+	case "user:delete":
+		e.rt.Unbind(en.id, func(id realtime.Identity) bool { return id.UserID == ev.userID })
+	}
 }
 
 // getMembers is POST /_api/rest/v1/realtime/get-members with {channel}:
@@ -145,8 +158,10 @@ type realtimeEvent struct {
 // Bounds of the realtime log: entries per environment, and bytes of the
 // arguments kept of each (longer ones are replaced by a note).
 const (
-	realtimeLogLimit = 200
-	maxRealtimeArgs  = 1024
+	realtimeLogLimit = 100
+	maxRealtimeArgs  = 512
+	maxRealtimeName  = 256 // of an event or a channel
+	maxRealtimeTo    = 20  // recipients listed
 )
 
 // realtimeLog keeps the last realtime events of an environment, with a
@@ -239,7 +254,7 @@ func (e *Emulator) recordRealtime(d realtime.Delivery) {
 	if err != nil || len(args) > maxRealtimeArgs {
 		args, _ = json.Marshal([]string{fmt.Sprintf("(arguments of %d bytes, not kept)", len(args))})
 	}
-	to := append([]string{}, d.To...)
-	en.realtime.add(realtimeEvent{Time: en.clock.now(e.clock), Event: strings.Clone(d.Event), UserID: d.UserID,
-		Channel: strings.Clone(d.Channel), From: d.From, To: to, Args: args})
+	to := append([]string{}, d.To[:min(len(d.To), maxRealtimeTo)]...)
+	en.realtime.add(realtimeEvent{Time: en.clock.now(e.clock), Event: strings.Clone(truncate(d.Event, maxRealtimeName)), UserID: d.UserID,
+		Channel: strings.Clone(truncate(d.Channel, maxRealtimeName)), From: d.From, To: to, Args: args})
 }

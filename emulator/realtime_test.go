@@ -178,3 +178,29 @@ func TestRealtimeHandshakeOverPolling(t *testing.T) {
 		t.Fatalf("an environment beyond the cap: %q", got)
 	}
 }
+
+// A connection whose session ended gets that session's user:signout and no
+// more of the user's events: it stays connected, without a user.
+func TestSignedOutConnectionsAreUnbound(t *testing.T) {
+	h := newHarness(t, nil)
+	s := h.signInEmail(verified, "Passw0rd!")
+	if got := pollConnect(t, h.srv.URL, map[string]any{"clientKey": "k", "Session": s.Session.Token}); !strings.HasPrefix(got, "40") {
+		t.Fatalf("connect: %q", got)
+	}
+	userOf := func() string {
+		var conns struct{ Connections []struct{ UserID string } }
+		h.do("GET", "/_emulator/realtime/connections", nil, nil).wantStatus(t, 200).json(t, &conns)
+		if len(conns.Connections) != 1 {
+			t.Fatalf("connections %+v", conns)
+		}
+		return conns.Connections[0].UserID
+	}
+	if userOf() != s.User["_id"] {
+		t.Fatal("the connection is not bound to its user")
+	}
+	h.api("POST", "/signout", s.Session.Token, nil).wantStatus(t, 200)
+	h.do("GET", "/_emulator/realtime/events/latest?event=user:signout&wait=5s", nil, nil).wantStatus(t, 200)
+	if u := userOf(); u != "" {
+		t.Fatalf("after its session ended the connection is still bound to %q", u)
+	}
+}

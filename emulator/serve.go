@@ -33,7 +33,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if strings.HasPrefix(r.URL.Path, realtime.Path) {
-		e.rt.ServeHTTP(w, r) // the client's realtime connection (socket.io)
+		// The client's realtime connection (socket.io). A polling upload
+		// must arrive in time, as any body must.
+		if r.Method == http.MethodPost {
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(e.bodyReadTime))
+		}
+		e.rt.ServeHTTP(w, r)
 		return
 	}
 	x := exchange{rc: http.NewResponseController(w)}

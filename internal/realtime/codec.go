@@ -247,8 +247,15 @@ func (b Binary) MarshalJSON() ([]byte, error) {
 	return append(out, "]}"...), nil
 }
 
-// reconstruct replaces the placeholders of a binary packet by its attachments.
+// reconstruct replaces the placeholders of a binary packet by its
+// attachments, each at most once: a packet naming one buffer a thousand
+// times would otherwise cost a thousand copies downstream (socket.io's
+// own encoder never names one twice).
 func reconstruct(v any, atts [][]byte) (any, error) {
+	return reconstructOnce(v, atts, make([]bool, len(atts)))
+}
+
+func reconstructOnce(v any, atts [][]byte, used []bool) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
 		if ph, ok := x["_placeholder"].(bool); ok && ph {
@@ -260,10 +267,14 @@ func reconstruct(v any, atts [][]byte) (any, error) {
 			if err != nil || i < 0 || i >= int64(len(atts)) {
 				return nil, errors.New("placeholder out of range")
 			}
+			if used[i] {
+				return nil, errors.New("an attachment named twice")
+			}
+			used[i] = true
 			return Binary(atts[i]), nil
 		}
 		for k, e := range x {
-			r, err := reconstruct(e, atts)
+			r, err := reconstructOnce(e, atts, used)
 			if err != nil {
 				return nil, err
 			}
@@ -271,7 +282,7 @@ func reconstruct(v any, atts [][]byte) (any, error) {
 		}
 	case []any:
 		for i, e := range x {
-			r, err := reconstruct(e, atts)
+			r, err := reconstructOnce(e, atts, used)
 			if err != nil {
 				return nil, err
 			}

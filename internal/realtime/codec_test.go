@@ -108,3 +108,15 @@ func TestPayload(t *testing.T) {
 		}
 	}
 }
+
+// A packet may name each attachment once: naming one buffer many times
+// would multiply it downstream.
+func TestAnAttachmentNamedTwiceIsRefused(t *testing.T) {
+	twice := []any{
+		map[string]any{"_placeholder": true, "num": json.Number("0")},
+		map[string]any{"_placeholder": true, "num": json.Number("0")},
+	}
+	if _, err := reconstruct(twice, [][]byte{{1, 2, 3}}); err == nil {
+		t.Fatal("an attachment named twice was taken")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,6 +66,14 @@ func (s *Server) newConn(r *http.Request, transport string) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	req := r.Clone(ctx)
 	req.Body = http.NoBody
+	// Keep what Authenticate may look at, not every header of the
+	// handshake: sessions are many, headers up to the server's limit.
+	req.Header = http.Header{}
+	for _, k := range []string{"Origin", "User-Agent", "X-Client-Key"} {
+		if v := r.Header.Get(k); v != "" {
+			req.Header.Set(k, strings.Clone(v[:min(len(v), 512)]))
+		}
+	}
 	return &conn{
 		srv:       s,
 		sid:       newID(),
@@ -95,7 +104,7 @@ func (s *Server) handshakeData(sid string, upgrades []string) []byte {
 func (s *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	c := s.newConn(r, "polling")
 	if !s.register(c) {
-		http.Error(w, "realtime server closed", http.StatusServiceUnavailable)
+		http.Error(w, "realtime server closed or full", http.StatusServiceUnavailable)
 		return
 	}
 	s.log.Debug("realtime: engine open", "sid", c.sid, "transport", "polling")

@@ -31,6 +31,11 @@ type Options struct {
 	// MaxConnectionsPerEnv caps the connected sockets of one environment:
 	// beyond it a connection is refused with a connect_error. 0: no cap.
 	MaxConnectionsPerEnv int
+	// MaxSessions caps the Engine.IO sessions of the whole server,
+	// connected or not yet: beyond it a handshake is answered 503. It
+	// bounds what clients can hold open (WebSockets leave the HTTP
+	// server's own connection count once upgraded). 0: no cap.
+	MaxSessions int
 	// MaxChannelsPerEnv caps the channels (with at least one member) of one
 	// environment: a join that would open one more is refused. 0: no cap.
 	MaxChannelsPerEnv int
@@ -77,6 +82,8 @@ type Identity struct {
 	// Session is the session JSON of the connection, or nil. It is kept
 	// for Connections.
 	Session any
+	// SessionToken is the token of that session, for Unbind.
+	SessionToken string
 }
 
 // ConnectError is an error that Authenticate may return to give the
@@ -365,6 +372,10 @@ func (s *Server) register(c *conn) bool {
 	if s.closed {
 		return false
 	}
+	if limit := s.opts.MaxSessions; limit > 0 && len(s.sessions) >= limit {
+		s.log.Warn("realtime: handshake refused, session limit reached", "limit", limit)
+		return false
+	}
 	s.sessions[c.sid] = c
 	s.wg.Add(1)
 	go c.run()
@@ -399,6 +410,29 @@ func (s *Server) EmitUserEvent(envID, userID, event string, session any) {
 	ids := sendAll(to, pkts)
 	s.mu.Unlock()
 	s.notify(Delivery{EnvID: envID, Event: event, Args: args, UserID: userID, To: ids})
+}
+
+// Unbind stops the user events of the connections of envID whose identity
+// match answers true for (a session that ended, a user deleted): they
+// stay connected, without a user.
+func (s *Server) Unbind(envID string, match func(Identity) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.envs[envID]
+	if e == nil {
+		return
+	}
+	for userID, conns := range e.users {
+		for id, c := range conns {
+			if match(c.sock.identity) {
+				delete(conns, id)
+				c.sock.identity.UserID, c.sock.identity.Session = "", nil
+			}
+		}
+		if len(conns) == 0 {
+			delete(e.users, userID)
+		}
+	}
 }
 
 // HasUser reports whether a connection of that user is connected in that

@@ -584,3 +584,29 @@ func TestCloseHonoursContext(t *testing.T) {
 		t.Fatalf("Close took %s", d)
 	}
 }
+
+// MaxSessions bounds the Engine.IO sessions of the whole server, connected
+// or not: a handshake beyond it is answered 503.
+func TestMaxSessions(t *testing.T) {
+	srv := New(Options{MaxSessions: 2})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ts.Close()
+		// Sessions that were never polled wait for a poll to take their
+		// close packet: cut them after a moment.
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		srv.Close(ctx)
+	})
+	status := func() int {
+		res, err := http.Get(ts.URL + Path + "?EIO=4&transport=polling")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if a, b, c := status(), status(), status(); a != 200 || b != 200 || c != http.StatusServiceUnavailable {
+		t.Fatalf("handshakes answered %d %d %d, want 200 200 503", a, b, c)
+	}
+}

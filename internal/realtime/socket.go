@@ -143,7 +143,7 @@ func (s *Server) connect(c *conn, auth map[string]any) {
 	c.send(pkts...)
 	c.connected.Store(true)
 	s.mu.Unlock()
-	s.log.Info("realtime: connected", "env", id.EnvID, "user", id.UserID, "socket", k.id, "transport", c.transportName())
+	s.log.Debug("realtime: connected", "env", id.EnvID, "user", id.UserID, "socket", k.id, "transport", c.transportName())
 }
 
 func (s *Server) authenticate(r *http.Request, auth map[string]any) (Identity, error) {
@@ -174,7 +174,7 @@ func (s *Server) refuse(c *conn, err error) {
 		pkts, _ = encodeSIO(sioConnectError, -1, map[string]any{"message": err.Error()})
 	}
 	c.send(pkts...)
-	s.log.Info("realtime: connection refused", "sid", c.sid, "reason", err.Error())
+	s.log.Debug("realtime: connection refused", "sid", c.sid, "reason", err.Error())
 }
 
 func (c *conn) isClosing() bool {
@@ -262,10 +262,21 @@ func channelEvent(envID, event, ch string, from *sock, to []*conn) Delivery {
 	return Delivery{EnvID: envID, Event: event, Args: []any{payload}, Channel: ch, From: from.id, To: sendAll(to, pkts)}
 }
 
+// maxChannelName bounds a channel's name in bytes, maxSocketChannels the
+// channels one connection joins: what a connection keeps stays small.
+const (
+	maxChannelName    = 256
+	maxSocketChannels = 100
+)
+
 func (s *Server) join(e *env, c *conn, payload map[string]any) []Delivery {
 	k := c.sock
 	name, ok := payload["channel"].(string)
 	if !ok || name == "" || slices.Contains(k.channels, name) {
+		return nil
+	}
+	if len(name) > maxChannelName || len(k.channels) >= maxSocketChannels {
+		s.log.Debug("realtime: join refused, channel name or count over the limit", "env", k.identity.EnvID, "socket", k.id, "limit", maxSocketChannels)
 		return nil
 	}
 	ch := e.channels[name]
@@ -429,7 +440,7 @@ func (s *Server) removeConn(c *conn) {
 		c.mu.Lock()
 		reason := c.closeReason
 		c.mu.Unlock()
-		s.log.Info("realtime: disconnected", "env", k.identity.EnvID, "socket", k.id, "reason", reason)
+		s.log.Debug("realtime: disconnected", "env", k.identity.EnvID, "socket", k.id, "reason", reason)
 	}
 	s.notify(ds...)
 }
