@@ -71,18 +71,9 @@ func TestNoUserEventWithoutAListener(t *testing.T) {
 // too, so the server's shutdown does not wait for them.
 func TestEndWaitsEndsRealtimePolls(t *testing.T) {
 	h := newHarness(t, nil)
-	res, err := http.Get(h.srv.URL + "/socket.io/?EIO=4&transport=polling")
-	if err != nil {
-		t.Fatal(err)
-	}
-	open, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	sid := regexp.MustCompile(`"sid":"([^"]+)"`).FindSubmatch(open)
-	if sid == nil {
-		t.Fatalf("handshake %q", open)
-	}
+	url := pollOpen(t, h.srv.URL)
 	// Connect the socket, then hold a poll open.
-	if res, err := http.Post(h.srv.URL+"/socket.io/?EIO=4&transport=polling&sid="+string(sid[1]), "text/plain", strings.NewReader(`40{"clientKey":"k"}`)); err != nil {
+	if res, err := http.Post(url, "text/plain", strings.NewReader(`40{"clientKey":"k"}`)); err != nil {
 		t.Fatal(err)
 	} else {
 		res.Body.Close()
@@ -90,7 +81,7 @@ func TestEndWaitsEndsRealtimePolls(t *testing.T) {
 	polled := make(chan error, 1)
 	go func() {
 		for {
-			res, err := http.Get(h.srv.URL + "/socket.io/?EIO=4&transport=polling&sid=" + string(sid[1]))
+			res, err := http.Get(url)
 			if err != nil {
 				polled <- err
 				return
@@ -116,6 +107,26 @@ func TestEndWaitsEndsRealtimePolls(t *testing.T) {
 // answers the server's reply packet (40… connected, 44… connect_error).
 func pollConnect(t *testing.T, base string, auth map[string]any) string {
 	t.Helper()
+	url := pollOpen(t, base)
+	data, _ := json.Marshal(auth)
+	if res, err := http.Post(url, "text/plain", bytes.NewReader(append([]byte("40"), data...))); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+	}
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	reply, _ := io.ReadAll(res.Body)
+	return string(reply)
+}
+
+// pollOpen opens an Engine.IO session over long-polling and answers the
+// URL of its polls.
+func pollOpen(t *testing.T, base string) string {
+	t.Helper()
 	res, err := http.Get(base + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
 		t.Fatal(err)
@@ -126,20 +137,7 @@ func pollConnect(t *testing.T, base string, auth map[string]any) string {
 	if sid == nil {
 		t.Fatalf("handshake %q", open)
 	}
-	url := base + "/socket.io/?EIO=4&transport=polling&sid=" + string(sid[1])
-	data, _ := json.Marshal(auth)
-	if res, err := http.Post(url, "text/plain", bytes.NewReader(append([]byte("40"), data...))); err != nil {
-		t.Fatal(err)
-	} else {
-		res.Body.Close()
-	}
-	res, err = http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	reply, _ := io.ReadAll(res.Body)
-	return string(reply)
+	return base + "/socket.io/?EIO=4&transport=polling&sid=" + string(sid[1])
 }
 
 // Through the wire, with the polling transport: a bad client key and an
