@@ -8,21 +8,7 @@
 // http://engine.emu.localhost:PORT/e:ENV gives http://realtime.emu.localhost:PORT
 // and envId ENV. Browsers resolve every *.localhost name to loopback; Node
 // does not, so it is taught here (what a hosts line does for a whole machine).
-const dns = require("node:dns");
-const realLookup = dns.lookup;
-dns.lookup = function lookup(hostname, options, callback) {
-  if (typeof options === "function") {
-    callback = options;
-    options = {};
-  } else if (typeof options === "number") {
-    options = { family: options };
-  }
-  if (/\.localhost$/i.test(hostname)) {
-    if (options && options.all) return process.nextTick(callback, null, [{ address: "127.0.0.1", family: 4 }]);
-    return process.nextTick(callback, null, "127.0.0.1", 4);
-  }
-  return realLookup.call(this, hostname, options, callback);
-};
+require("./localhost-dns.js");
 
 const { test } = require("node:test");
 const assert = require("node:assert/strict");

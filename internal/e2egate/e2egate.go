@@ -6,8 +6,10 @@
 package e2egate
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -32,4 +34,31 @@ func Node(t testing.TB, needs string) string {
 		t.Fatal("node is needed: install Node.js 20 or later")
 	}
 	return node
+}
+
+// NodePackage requires the end-to-end tests to be on and answers node's
+// path and the directory whose node_modules holds the npm package name at
+// version: $dirVar, else the repository's e2e project (root is the
+// repository's directory, relative to the test's). It fails t, saying how
+// to install it, when it is missing or another version.
+func NodePackage(t testing.TB, dirVar, root, name, version string) (node, dir string) {
+	t.Helper()
+	node = Node(t, name+"@"+version+" under $"+dirVar+"/node_modules (default the e2e project)")
+	dir = os.Getenv(dirVar)
+	if dir == "" {
+		dir = filepath.Join(root, "e2e")
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "node_modules", name, "package.json"))
+	if err != nil {
+		t.Fatalf("%s is not installed under %s (npm install --prefix %s %s@%s): %v", name, dir, dir, name, version, err)
+	}
+	var meta struct{ Version string }
+	if err := json.Unmarshal(data, &meta); err != nil || meta.Version != version {
+		t.Fatalf("%s holds %s %q, want %s (%v)", dir, name, meta.Version, version, err)
+	}
+	return node, dir
 }

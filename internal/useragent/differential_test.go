@@ -30,24 +30,8 @@ import (
 // the repository's e2e directory. USERAGENT_SEED replays a run (the seed is
 // logged) and USERAGENT_N sets the number of user agents (25000).
 func TestAgainstUseragentJS(t *testing.T) {
-	node := e2egate.Node(t, "useragent@2.3.0 under $USERAGENTJS_DIR/node_modules, default ../../e2e")
-	dir := os.Getenv("USERAGENTJS_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "e2e")
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkg, err := os.ReadFile(filepath.Join(dir, "node_modules", "useragent", "package.json"))
-	if err != nil {
-		t.Fatalf("useragent is not installed under %s (npm install --prefix %[1]s useragent@2.3.0): %v", dir, err)
-	}
-	var meta struct{ Version string }
-	if err := json.Unmarshal(pkg, &meta); err != nil || meta.Version != "2.3.0" {
-		t.Fatalf("%s holds useragent %q, want 2.3.0 (%v)", dir, meta.Version, err)
-	}
-
+	node, dir := e2egate.NodePackage(t, "USERAGENTJS_DIR", filepath.Join("..", ".."), "useragent", "2.3.0")
+	var err error
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("USERAGENT_SEED"); s != "" {
 		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {

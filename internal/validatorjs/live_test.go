@@ -29,14 +29,7 @@ import (
 //	VALIDATORJS_N     number of e-mail and phone inputs (default 40000)
 //	VALIDATORJS_SEED  seed of the generator (default: the clock; logged)
 func TestAgainstValidatorJS(t *testing.T) {
-	node := e2egate.Node(t, "validator@13.11.0 under $VALIDATORJS_DIR/node_modules, default ../../e2e")
-	dir := os.Getenv("VALIDATORJS_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "e2e")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "validator", "package.json")); err != nil {
-		t.Fatalf("validator.js not found in %s/node_modules (set VALIDATORJS_DIR, or run npm install there): %v", dir, err)
-	}
+	node, dir := e2egate.NodePackage(t, "VALIDATORJS_DIR", filepath.Join("..", ".."), "validator", "13.11.0")
 	var err error
 	n := 40000
 	if v := os.Getenv("VALIDATORJS_N"); v != "" {

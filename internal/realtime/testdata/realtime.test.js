@@ -10,23 +10,7 @@
 // envId "dev". Node's resolver does not know *.localhost names, so they are
 // answered here with the loopback address: http, ws and the clients' fetch
 // all look names up through dns.lookup.
-const dns = require("node:dns");
-const realLookup = dns.lookup;
-dns.lookup = function lookup(hostname, options, callback) {
-  if (typeof options === "function") {
-    callback = options;
-    options = {};
-  } else if (typeof options === "number") {
-    options = { family: options };
-  }
-  if (/\.localhost$/i.test(hostname)) {
-    if (options && options.all) {
-      return process.nextTick(callback, null, [{ address: "127.0.0.1", family: 4 }]);
-    }
-    return process.nextTick(callback, null, "127.0.0.1", 4);
-  }
-  return realLookup.call(this, hostname, options, callback);
-};
+require("../../../e2e/localhost-dns.js");
 
 const { test } = require("node:test");
 const assert = require("node:assert/strict");
