@@ -44,7 +44,7 @@ func main() {
 	defer stop()
 	// Under `go run`, a signal to the go command (kill $! in a script)
 	// does not reach the emulator: it stops when that command ends.
-	go watchGoRun(os.Getppid(), func() {
+	watchGoRun(os.Getppid(), func() {
 		fmt.Fprintln(os.Stderr, "altogic-emulator: the go command that ran it ended: shutting down")
 		signals <- syscall.SIGTERM
 	})
