@@ -16,6 +16,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/altogic-emulator/altogic-emulator/internal/await"
+
 	"github.com/altogic-emulator/altogic-emulator/internal/ring"
 )
 
@@ -318,13 +320,7 @@ func (b *Box[T]) findLocked(id string) (T, int) {
 // Latest answers the newest matching message. When there is none it waits
 // up to wait for one to arrive, or until ctx ends; it never polls.
 func (b *Box[T]) Latest(ctx context.Context, f Filter, wait time.Duration) (T, bool) {
-	var timeout <-chan time.Time
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timeout = t.C
-	}
-	for {
+	m, ok := await.Until(ctx, wait, func() (T, bool, <-chan struct{}) {
 		b.s.mu.Lock()
 		var found T
 		ok := false
@@ -334,24 +330,16 @@ func (b *Box[T]) Latest(ctx context.Context, f Filter, wait time.Duration) (T, b
 		})
 		changed, onWait := b.s.changed, b.s.onWait
 		b.s.mu.Unlock()
-		if ok {
-			return found.filled(), true
-		}
-		var zero T
-		if timeout == nil {
-			return zero, false
-		}
-		if onWait != nil {
+		if !ok && wait > 0 && onWait != nil {
 			onWait()
 		}
-		select {
-		case <-changed:
-		case <-timeout:
-			return zero, false
-		case <-ctx.Done():
-			return zero, false
-		}
+		return found, ok, changed
+	})
+	if !ok {
+		var zero T
+		return zero, false
 	}
+	return m.filled(), true
 }
 
 // Update changes the message with that id in place with fn (which must
