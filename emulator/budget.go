@@ -8,8 +8,8 @@ import (
 
 // The state budget bounds, in bytes, everything the emulator keeps across
 // its environments: users, sessions, links, access tokens, SMS codes,
-// captured messages, journal entries and faults. Counts alone cannot bound
-// memory (one user can carry a megabyte of data, and the per-environment
+// captured messages, journal entries, realtime events and faults. Counts
+// alone cannot bound memory (one user can carry a megabyte of data, and the per-environment
 // caps multiply by the number of environments), so every stored item is
 // charged its estimated size. When the budget is spent:
 //
@@ -17,11 +17,12 @@ import (
 //     dropped. Users may fill three quarters of the budget; the rest is
 //     kept for what comes and goes, so the flows keep working when users
 //     have filled their part;
-//   - a new token, session, message or journal entry first drops the
-//     oldest of its kind in the same environment, as the per-environment
-//     caps already do; the newest token, session or message is always
-//     kept, so the budget is exceeded by at most a few items per
-//     environment; a journal entry that does not fit is not noted.
+//   - a new token, session, message, journal entry or realtime event
+//     first drops the oldest of its kind in the same environment, as the
+//     per-environment caps already do; the newest token, session or
+//     message is always kept, so the budget is exceeded by at most a few
+//     items per environment; a journal entry or realtime event that does
+//     not fit is not noted.
 
 // defaultMaxState is the budget when Options.MaxStateBytes is zero.
 const defaultMaxState = 128 << 20

@@ -26,7 +26,9 @@ func (e *Emulator) listRequests(c *call) (any, error) {
 		fe.add("operation", "query", fmt.Sprintf("'operation' must be an operationId of the Altogic API in openapi.yaml (such as sendResetPwdEmail), not %q: the journal holds no other.", truncate(op, 80)))
 		return nil, fe.err()
 	}
-	return map[string]any{"requests": c.env.journal.list(op, status)}, nil
+	return map[string]any{"requests": c.env.journal.list(func(e journalEntry) bool {
+		return (op == "" || e.Operation == op) && (status == 0 || e.Status == status)
+	})}, nil
 }
 
 // coverage counts the calls of each operation by status.

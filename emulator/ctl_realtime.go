@@ -18,7 +18,7 @@ func (c *call) realtimeFilter() realtimeFilter {
 
 // listRealtimeEvents is GET /_emulator/realtime/events?event=&userId=&channel=.
 func (e *Emulator) listRealtimeEvents(c *call) (any, error) {
-	return map[string]any{"events": c.env.realtime.list(c.realtimeFilter())}, nil
+	return map[string]any{"events": c.env.realtime.list(c.realtimeFilter().match)}, nil
 }
 
 // latestRealtimeEvent is GET /_emulator/realtime/events/latest?event=&userId=&channel=&wait=.
@@ -30,7 +30,7 @@ func (e *Emulator) latestRealtimeEvent(c *call) (any, error) {
 	f := c.realtimeFilter()
 	ctx, cancel := c.e.holdContext(c.r.Context())
 	defer cancel()
-	ev, ok := c.env.realtime.latest(ctx, f, wait)
+	ev, ok := c.env.realtime.latest(ctx, f.match, wait)
 	if !ok {
 		return nil, errNoRealtimeEvent(f, wait)
 	}

@@ -102,11 +102,9 @@ type Emulator struct {
 	coverage   coverage
 	relay      *relayer
 	rt         *realtime.Server
-	// realtimeLog keeps the realtime events delivered, per environment,
-	// for the control plane.
-	emails map[string]emailTemplates
-	sms    template
-	ops    map[string]operation
+	emails     map[string]emailTemplates
+	sms        template
+	ops        map[string]operation
 
 	mu   sync.RWMutex // guards envs; most requests only read it
 	envs map[string]*env

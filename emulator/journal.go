@@ -3,10 +3,7 @@ package emulator
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/altogic-emulator/altogic-emulator/internal/ring"
 )
 
 // The request journal (per environment) and the contract coverage report
@@ -31,15 +28,8 @@ type journalEntry struct {
 // journalLimit bounds each environment's journal; the oldest are dropped.
 const journalLimit = 1000
 
-type journal struct {
-	mu      sync.Mutex
-	entries *ring.Ring[journalEntry]
-	acct    *account
-	bytes   int64 // charged to acct
-}
-
-func newJournal(acct *account) *journal {
-	return &journal{entries: ring.New[journalEntry](journalLimit), acct: acct}
+func newJournal(acct *account) *chargedLog[journalEntry] {
+	return newChargedLog(journalLimit, acct, journalEntry.size)
 }
 
 func (e journalEntry) size() int64 {
@@ -51,52 +41,6 @@ func (e journalEntry) size() int64 {
 		n += textSize(s) + 16
 	}
 	return n
-}
-
-// add notes e; when the state budget has no room even after the oldest
-// entries went, e is not noted.
-func (j *journal) add(e journalEntry) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	cost := e.size()
-	for !j.acct.Take(cost) {
-		old, ok := j.entries.DropOldest()
-		if !ok {
-			return
-		}
-		j.release(old.size())
-	}
-	if old, dropped := j.entries.Add(e); dropped {
-		j.release(old.size())
-	}
-	j.bytes += cost
-}
-
-func (j *journal) release(n int64) {
-	j.bytes -= n
-	j.acct.Give(n)
-}
-
-func (j *journal) clear() {
-	j.mu.Lock()
-	j.entries.Clear()
-	j.release(j.bytes)
-	j.mu.Unlock()
-}
-
-// list answers the entries, newest first, of that operation and status
-// (empty and 0 match all).
-func (j *journal) list(operation string, status int) []journalEntry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := []journalEntry{}
-	j.entries.Newest(func(e journalEntry) bool {
-		if (operation == "" || e.Operation == operation) && (status == 0 || e.Status == status) {
-			out = append(out, e)
-		}
-		return true
-	})
-	return out
 }
 
 // maxJournalText bounds what one journal entry keeps of a request's path

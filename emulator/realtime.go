@@ -1,18 +1,15 @@
 package emulator
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
 	"github.com/altogic-emulator/altogic-emulator/internal/realtime"
-	"github.com/altogic-emulator/altogic-emulator/internal/ring"
 )
 
 // Realtime: the client's realtime manager (socket.io) on the emulator's own
@@ -164,30 +161,16 @@ const (
 	maxRealtimeTo    = 20  // recipients listed
 )
 
-// realtimeLog keeps the last realtime events of an environment, with a
-// wait for the next match, as the inbox does for messages.
-type realtimeLog struct {
-	mu      sync.Mutex
-	events  *ring.Ring[realtimeEvent]
-	changed chan struct{}
+func newRealtimeLog(acct *account) *chargedLog[realtimeEvent] {
+	return newChargedLog(realtimeLogLimit, acct, realtimeEvent.size)
 }
 
-func newRealtimeLog() *realtimeLog {
-	return &realtimeLog{events: ring.New[realtimeEvent](realtimeLogLimit), changed: make(chan struct{})}
-}
-
-func (l *realtimeLog) add(ev realtimeEvent) {
-	l.mu.Lock()
-	l.events.Add(ev)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	l.mu.Unlock()
-}
-
-func (l *realtimeLog) clear() {
-	l.mu.Lock()
-	l.events.Clear()
-	l.mu.Unlock()
+func (ev realtimeEvent) size() int64 {
+	n := itemOverhead + textSize(ev.Event, ev.UserID, ev.Channel, ev.From) + int64(len(ev.Args))
+	for _, id := range ev.To {
+		n += textSize(id) + 16
+	}
+	return n
 }
 
 // realtimeFilter selects events; an empty field matches all.
@@ -196,51 +179,6 @@ type realtimeFilter struct{ event, userID, channel string }
 func (f realtimeFilter) match(ev realtimeEvent) bool {
 	return (f.event == "" || f.event == ev.Event) && (f.userID == "" || f.userID == ev.UserID) &&
 		(f.channel == "" || f.channel == ev.Channel)
-}
-
-// list answers the matching events, newest first.
-func (l *realtimeLog) list(f realtimeFilter) []realtimeEvent {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := []realtimeEvent{}
-	l.events.Newest(func(ev realtimeEvent) bool {
-		if f.match(ev) {
-			out = append(out, ev)
-		}
-		return true
-	})
-	return out
-}
-
-// latest answers the newest matching event, waiting up to wait for one.
-func (l *realtimeLog) latest(ctx context.Context, f realtimeFilter, wait time.Duration) (realtimeEvent, bool) {
-	var timeout <-chan time.Time
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timeout = t.C
-	}
-	for {
-		l.mu.Lock()
-		var found realtimeEvent
-		ok := false
-		l.events.Newest(func(ev realtimeEvent) bool {
-			found, ok = ev, f.match(ev)
-			return !ok
-		})
-		changed := l.changed
-		l.mu.Unlock()
-		if ok || timeout == nil {
-			return found, ok
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			return realtimeEvent{}, false
-		case <-ctx.Done():
-			return realtimeEvent{}, false
-		}
-	}
 }
 
 // recordRealtime notes a delivered realtime event in its environment's

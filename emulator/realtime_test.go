@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -200,5 +201,72 @@ func TestSignedOutConnectionsAreUnbound(t *testing.T) {
 	h.do("GET", "/_emulator/realtime/events/latest?event=user:signout&wait=5s", nil, nil).wantStatus(t, 200)
 	if u := userOf(); u != "" {
 		t.Fatalf("after its session ended the connection is still bound to %q", u)
+	}
+}
+
+// The realtime event log is charged to the state budget: it gives room
+// back as old events go (the cap of 100, a reset), and in a spent budget
+// the oldest events make room for new ones, each argument list cut to 512
+// bytes.
+func TestRealtimeLogIsChargedToTheBudget(t *testing.T) {
+	const limit = 256 << 10
+	h := newHarnessWith(t, Options{MaxStateBytes: limit})
+	en := h.em.mustEnv(t, DefaultEnvironment)
+	start := h.em.budget.used.Load()
+	deliver := func(i int, arg string) {
+		h.em.recordRealtime(realtime.Delivery{EnvID: DefaultEnvironment, Event: fmt.Sprintf("ev-%04d", i),
+			Channel: "room", Args: []any{arg}, To: []string{"socket-a", "socket-b"}})
+	}
+	for i := range realtimeLogLimit {
+		deliver(i, strings.Repeat("x", 400))
+	}
+	full := h.em.budget.used.Load() - start
+	if per := full / realtimeLogLimit; per < 400 || per > 2048 {
+		t.Fatalf("an event of 400-byte arguments is charged %d bytes", per)
+	}
+	// Past the cap the oldest go, and so do their bytes (names of one
+	// length, so that every event costs the same).
+	for i := realtimeLogLimit; i < 3*realtimeLogLimit; i++ {
+		deliver(i, strings.Repeat("x", 400))
+	}
+	if used := h.em.budget.used.Load() - start; used != full {
+		t.Fatalf("at the cap the log is charged %d bytes, %d before", used, full)
+	}
+	list := h.do("GET", "/_emulator/realtime/events", nil, nil).wantStatus(t, 200)
+	var got struct{ Events []realtimeEvent }
+	list.json(t, &got)
+	if len(got.Events) != realtimeLogLimit || got.Events[0].Event != "ev-0299" || got.Events[realtimeLogLimit-1].Event != "ev-0200" {
+		t.Fatalf("%d events, from %s", len(got.Events), list.body[:min(len(list.body), 300)])
+	}
+	// Arguments over 512 bytes are kept as a note of their size.
+	deliver(300, strings.Repeat("y", 10_000))
+	latest := h.do("GET", "/_emulator/realtime/events/latest?event=ev-0300", nil, nil).wantStatus(t, 200)
+	if !strings.Contains(string(latest.body), "(arguments of 10004 bytes, not kept)") {
+		t.Fatalf("the latest: %s", latest.body)
+	}
+	h.do("POST", "/_emulator/reset", nil, nil).wantStatus(t, 204)
+	if used := h.em.budget.used.Load(); used != start {
+		t.Fatalf("after a reset the budget holds %d bytes, %d at the start", used, start)
+	}
+	// Users fill their three quarters; what is left holds the newest
+	// events only, never more than the budget.
+	for i := 0; ; i++ {
+		res := h.api("POST", "/signup-email", "", map[string]any{"email": fmt.Sprintf("u%d@example.com", i), "password": "Passw0rd!",
+			"nameOrUserData": map[string]any{"bio": strings.Repeat("b", 4000)}})
+		if res.status == http.StatusTooManyRequests {
+			break
+		}
+		res.wantStatus(t, 200)
+	}
+	h.do("DELETE", "/_emulator/requests", nil, nil)
+	for i := range 10 * realtimeLogLimit {
+		deliver(i, strings.Repeat("z", 500))
+	}
+	if used := h.em.budget.used.Load(); used > limit {
+		t.Fatalf("the budget holds %d bytes, past its %d", used, limit)
+	}
+	kept := en.realtime.list(func(realtimeEvent) bool { return true })
+	if len(kept) == 0 || kept[0].Event != fmt.Sprintf("ev-%04d", 10*realtimeLogLimit-1) {
+		t.Fatalf("the newest event was not kept: %d kept", len(kept))
 	}
 }

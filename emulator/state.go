@@ -31,12 +31,13 @@ import (
 type env struct {
 	id      string
 	inbox   *inbox.Store
-	journal *journal
+	journal *chargedLog[journalEntry]
 	// realtime logs the realtime events delivered (its own leaf lock).
-	realtime *realtimeLog
+	realtime *chargedLog[realtimeEvent]
 	clock    envClock
 	// acct is the environment's share of the state budget: its users,
-	// tokens, sessions, messages, journal and faults are charged to it.
+	// tokens, sessions, messages, journal, realtime events and faults are
+	// charged to it.
 	acct *account
 
 	mu      sync.Mutex
@@ -98,7 +99,7 @@ type smsCode struct {
 }
 
 func newEnv(id string, inboxLimit, tokenLimit, userLimit int, acct *account) *env {
-	en := &env{id: id, inbox: inbox.NewWithQuota(inboxLimit, acct), journal: newJournal(acct), realtime: newRealtimeLog(), acct: acct,
+	en := &env{id: id, inbox: inbox.NewWithQuota(inboxLimit, acct), journal: newJournal(acct), realtime: newRealtimeLog(acct), acct: acct,
 		tokenLimit: tokenLimit, userLimit: userLimit, exports: make(chan struct{}, 1)}
 	en.resetTokensLocked()
 	return en
