@@ -2,7 +2,8 @@
 # The whole test suite. Installs what the end-to-end tests need when it is
 # missing: the npm packages of e2e/ (the official altogic client, the mailhog
 # client, playwright-core, and validator and useragent for the differential
-# tests), the npm packages of js/ (the JavaScript kit), Mailpit (for the
+# tests), the npm packages of js/ (the JavaScript kit, and the Playwright,
+# Vitest and Jest its recipes are run with), Mailpit (for the
 # SMTP relay test) and Debian's Chromium (for the browser tests, installed
 # with apt-get when run as root). Then gofmt, go vet, staticcheck, go test
 # -race over every package with the end-to-end suites on
@@ -19,6 +20,7 @@ npm ci --prefix e2e --no-audit --no-fund
 
 echo "== the JavaScript kit's npm packages (js/)"
 npm ci --prefix js --no-audit --no-fund
+npm ci --prefix js/test/recipes --no-audit --no-fund
 
 echo "== Mailpit"
 if [ -z "${MAILPIT:-}" ] && [ ! -x .bin/mailpit ] && ! command -v mailpit >/dev/null; then
