@@ -20,7 +20,7 @@ npm ci --prefix e2e --no-audit --no-fund
 
 echo "== the JavaScript kit's npm packages (js/)"
 npm ci --prefix js --no-audit --no-fund
-npm ci --prefix js/test/recipes --no-audit --no-fund
+npm ci --prefix js/test/recipes --no-audit --no-fund --ignore-scripts
 
 echo "== Mailpit"
 if [ -z "${MAILPIT:-}" ] && [ ! -x .bin/mailpit ] && ! command -v mailpit >/dev/null; then
