@@ -265,23 +265,27 @@ test("checks in Altogic's order, with its messages", async () => {
   assertError((await client.auth.sendSignInCode("+15555555555")).errors, 401, "sms_auth_codes_disabled");
 });
 
-test("with confirmation off, changeEmail and changePhone keep the verified flags; changeEmail keeps the letter case", async () => {
+test("with confirmation off, changeEmail and changePhone change at once and clear the verified flag; changeEmail keeps the letter case", async () => {
   const { envUrl, client } = newEnv();
   await getJSON(`${envUrl}/_emulator/config`, {
     method: "PATCH", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ emailConfirmation: false, phoneConfirmation: false }),
   });
-  const { user } = await client.auth.signUpWithEmail("kept@example.com", OLD);
-  assert.ok(user);
+  // Verified users: the new address and number are not (Altogic's own
+  // example of changeEmail's answer with confirmation off).
+  const { user } = await client.auth.signInWithEmail("vera@example.com", OLD);
+  assert.equal(user.emailVerified, true);
   let changed = await client.auth.changeEmail(OLD, " Kept2@Example.com");
   assert.equal(changed.errors, null);
   assert.equal(changed.user.email, "Kept2@Example.com");
+  assert.equal(changed.user.emailVerified, false);
   const phoneUser = createClient(envUrl, KEY);
-  assert.equal((await phoneUser.auth.signUpWithPhone("+14155550123", OLD)).errors, null);
+  assert.equal((await phoneUser.auth.signInWithPhone("+15555555555", OLD)).user.phoneVerified, true);
   changed = await phoneUser.auth.changePhone(OLD, "+14155550124");
   assert.equal(changed.errors, null);
   assert.equal(changed.user.phone, "+14155550124");
-  assert.equal(changed.user.phoneVerified, false); // signed up with confirmation off: never verified, and kept so
+  assert.equal(changed.user.phoneVerified, false);
+  assert.equal((await phoneUser.auth.getUserFromDB()).user.phoneVerified, false);
 });
 
 test("sign-up with email confirmation, the confirm link and getAuthGrant, sign-out", async () => {
@@ -403,6 +407,14 @@ test("sendSignInCode and signInWithCode", async () => {
   await patchConfig(envUrl, { signInWithCode: false });
   assertError((await client.auth.sendSignInCode(phone)).errors, 401, "sms_auth_codes_disabled",
     "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings.");
+
+  // The phone's verification is checked when the code is redeemed too.
+  await patchConfig(envUrl, { signInWithCode: true, phoneConfirmation: false });
+  assert.equal((await client.auth.sendSignInCode("+15555550100")).errors, null);
+  const unverified = await latestSMS(envUrl, "+15555550100", "signin-code");
+  await patchConfig(envUrl, { phoneConfirmation: true });
+  assertError((await client.auth.signInWithCode("+15555550100", unverified.code)).errors, 401, "phone_not_verified",
+    "The phone number has not been verified yet.");
 });
 
 test("getAllSessions, signOut of another session, signOutAllExceptCurrent, signOutAll", async () => {

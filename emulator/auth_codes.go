@@ -31,13 +31,16 @@ func (c *call) sendCodeSMS(action string, check func(fixtures.Settings, *user) e
 	return emptyOK{}, nil
 }
 
-// redeemCode is the shape of reset-pwd-code, signin-code and verify-phone:
-// the phone and code query parameters must name an unused, unexpired code of
-// one of the actions (a space-separated list; otherwise wrongAction).
-// validate may then reject the request (the body, a setting) without using
-// the code up, as Agnost checks the code before its body rules; apply acts
-// once the code is used up.
-func (c *call) redeemCode(actions string, wrongAction *apiError, validate func(fixtures.Settings) error, apply func(*smsCode, *user) (any, error)) (any, error) {
+// redeemCode is the shape of reset-pwd-code, signin-code and verify-phone,
+// in Agnost's order: the phone and code query parameters given (400); the
+// code known, unused and unexpired (403); the body's rules (validate, 400);
+// the code's user still there (404) and, but for a change-phone code, still
+// at that number (401). Then redeem checks the code's purpose (a code of
+// another purpose is 400 invalid_action_type) and what that purpose needs
+// (settings, the user's verification), and acts. A code is used up only
+// where redeem says so (useCode): on success, and on the few refusals
+// after which Agnost clears it; any other refusal leaves it usable.
+func (c *call) redeemCode(validate func(fixtures.Settings) error, redeem func(*smsCode, *user) (any, error)) (any, error) {
 	phone := c.queryPhone()
 	code := strings.TrimSpace(c.query("code"))
 	switch {
@@ -56,10 +59,6 @@ func (c *call) redeemCode(actions string, wrongAction *apiError, validate func(f
 			return nil, err
 		}
 	}
-	if !strings.Contains(" "+actions+" ", " "+sc.action+" ") {
-		return nil, wrongAction
-	}
-	sc.used = true
 	u := en.users[sc.userID]
 	if u == nil {
 		return nil, errTokenUserGone
@@ -67,5 +66,5 @@ func (c *call) redeemCode(actions string, wrongAction *apiError, validate func(f
 	if sc.action != "change-phone" && u.phone != phone {
 		return nil, errPhoneMismatch
 	}
-	return apply(sc, u)
+	return redeem(sc, u)
 }

@@ -38,14 +38,21 @@ func TestPhoneSignUpVerification(t *testing.T) {
 	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 	verify(h.latestSMS("", phone, "reset-pwd-code").Code).wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
 
-	// The code is looked up before the setting is checked, as Agnost does:
-	// an unknown code is that, whatever the setting.
+	// In Agnost's order: the code is looked up (an unknown code is that,
+	// whatever the setting), then its purpose, then the setting; a code
+	// refused for the setting stays usable.
 	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 	live := h.latestSMS("", phone, "reset-pwd-code").Code
+	h.api("POST", "/resend-code?phone=%2B15555550100", "", nil).wantStatus(t, 200)
+	pending := h.latestSMS("", "+15555550100", "phone-confirm").Code
 	h.patchConfig("", map[string]any{"phoneConfirmation": false})
 	h.api("POST", "/resend-code?phone=%2B15555550100", "", nil).wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
 	verify(wrongCode(live)).wantError(t, 403, "invalid_access_token", "Invalid or expired SMS code")
-	verify(live).wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
+	verify(live).wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
+	verifyOther := func() resp { return h.api("POST", "/verify-phone?code="+pending+"&phone=%2B15555550100", "", nil) }
+	verifyOther().wantError(t, 401, "phone_verification_disabled", "Phone number confirmation is disabled in your app version authentication settings.")
+	h.patchConfig("", map[string]any{"phoneConfirmation": true})
+	verifyOther().wantStatus(t, 200)
 }
 
 func TestSignInWithCode(t *testing.T) {
@@ -73,10 +80,26 @@ func TestSignInWithCode(t *testing.T) {
 	h.patchConfig("", map[string]any{"signInWithCode": false})
 	h.api("POST", "/send-code?phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "sms_auth_codes_disabled", "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings.")
 	h.api("POST", "/signin-code?code="+pending+"&phone="+url.QueryEscape(phone), "", nil).wantError(t, 401, "sms_auth_codes_disabled", "Sign in using authorization codes sent in SMS is disabled in your app version authentication settings.")
+	// The purpose is checked before the setting, as Agnost does.
+	h.api("POST", "/send-reset-code?phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
+	h.api("POST", "/signin-code?code="+h.latestSMS("", phone, "reset-pwd-code").Code+"&phone="+url.QueryEscape(phone), "", nil).
+		wantError(t, 400, "invalid_action_type", "Cannot identify the action type. The SMS code type is not valid for verifying phone numbers.")
+	// A code refused for the setting stays usable.
+	h.patchConfig("", map[string]any{"signInWithCode": true})
+	h.api("POST", "/signin-code?code="+pending+"&phone="+url.QueryEscape(phone), "", nil).wantStatus(t, 200)
 
-	// With phone confirmation off, an unverified phone may sign in with a code.
-	h.patchConfig("", map[string]any{"signInWithCode": true, "phoneConfirmation": false})
+	// The phone's verification is checked at redemption too: a code sent
+	// while phone confirmation was off does not sign in an unverified
+	// phone once it is on.
+	h.patchConfig("", map[string]any{"phoneConfirmation": false})
 	h.api("POST", "/send-code?phone=%2B15555550100", "", nil).wantStatus(t, 200)
+	unverified := h.latestSMS("", "+15555550100", "signin-code").Code
+	h.patchConfig("", map[string]any{"phoneConfirmation": true})
+	h.api("POST", "/signin-code?code="+unverified+"&phone=%2B15555550100", "", nil).wantError(t, 401, "phone_not_verified", "The phone number has not been verified yet.")
+	// With it off, an unverified phone signs in with a code.
+	h.patchConfig("", map[string]any{"phoneConfirmation": false})
+	h.api("POST", "/signin-code?code="+unverified+"&phone=%2B15555550100", "", nil).wantStatus(t, 200)
+
 }
 
 func TestChangePhone(t *testing.T) {
@@ -107,8 +130,8 @@ func TestChangePhone(t *testing.T) {
 
 	h.patchConfig("", map[string]any{"phoneConfirmation": false})
 	h.api("POST", "/change-phone", tok, map[string]string{"currentPassword": "Passw0rd!", "newPhone": "+15555550178"}).wantStatus(t, 200).json(t, &u)
-	// The verified flag is kept, as Agnost keeps it.
-	if u["phone"] != "+15555550178" || u["phoneVerified"] != true {
+	// The new number is not verified, as a changed address is not.
+	if u["phone"] != "+15555550178" || u["phoneVerified"] != false {
 		t.Fatalf("change-phone with confirmation off: %v", u)
 	}
 }

@@ -74,13 +74,19 @@ func (e *Emulator) resetPwdWithCode(c *call) (any, error) {
 	if err := c.decode(&body); err != nil {
 		return nil, err
 	}
-	return c.redeemCode("reset-pwd-code", errCodeNotForReset,
+	return c.redeemCode(
 		func(settings fixtures.Settings) error {
 			var fe fieldErrors
 			fe.newPassword("newPassword", "body", body.NewPassword, settings)
 			return fe.err()
 		},
-		func(_ *smsCode, u *user) (any, error) {
+		func(sc *smsCode, u *user) (any, error) {
+			// Stricter than Agnost, whose check of the purpose here lets
+			// any SMS code through (docs/fidelity.md).
+			if sc.action != "reset-pwd-code" {
+				return nil, errCodeNotForReset
+			}
+			sc.used = true
 			u.setPassword(body.NewPassword)
 			c.sendUserEvent(u, "user:pwdchange", nil)
 			c.sendUserEvent(u, "user:update", nil)
