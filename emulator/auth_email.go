@@ -69,7 +69,10 @@ func (e *Emulator) changeEmail(c *call) (any, error) {
 		c.sendEmail(c.linkEmail(en.issueLinkLocked("change-email", u, newEmail, c.now), u))
 		return u.snapshot(), nil
 	}
+	// Unconfirmed, the new address is not verified: Altogic's own example
+	// of this answer has emailVerified false (Agnost keeps the flag).
 	en.setEmailLocked(u, newEmail)
+	u.emailVerified = false
 	c.sendUserEvent(u, "user:emailchange", cur)
 	c.sendUserEvent(u, "user:update", cur)
 	return u.snapshot(), nil

@@ -89,8 +89,9 @@ func TestChangeEmailWithoutConfirmation(t *testing.T) {
 	var u map[string]any
 	h.envAPI("noconfirm", "POST", "/change-email", s.Session.Token, map[string]string{"currentPassword": "Passw0rd!", "newEmail": "now@example.com"}).
 		wantStatus(t, 200).json(t, &u)
-	// The verified flag is kept, as Agnost keeps it.
-	if u["email"] != "now@example.com" || u["emailVerified"] != true {
+	// The new address is not verified, as in Altogic's own example of
+	// this answer.
+	if u["email"] != "now@example.com" || u["emailVerified"] != false {
 		t.Fatalf("change-email with confirmation off: %v", u)
 	}
 
