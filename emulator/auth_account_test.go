@@ -86,7 +86,15 @@ func TestSignUpValidation(t *testing.T) {
 			400, "validation_error", ""},
 		{"taken phone", apiCall("POST", "/signup-phone", map[string]string{"phone": "+15555555555", "password": "Passw0rd!"}),
 			404, "user_not_found", "A user with the provided phone number already exists."},
+		// Lengths as validator.js's isLength counts them: a variation
+		// selector is no character, an emoji is one.
+		{"five letters and a variation selector", apiCall("POST", "/signup-email", map[string]string{"email": "vs@example.com", "password": "aaaaa\uFE0F"}),
+			400, "validation_error", "Password can be at least 6 and at most 50 characters long"},
+		{"51 emoji", apiCall("POST", "/signup-email", map[string]string{"email": "emoji@example.com", "password": strings.Repeat("😀", 51)}),
+			400, "validation_error", "Password can be at least 6 and at most 50 characters long"},
 	})
+	h.api("POST", "/signup-email", "", map[string]string{"email": "fifty@example.com", "password": strings.Repeat("a", 50) + "\uFE0F"}).wantStatus(t, 200)
+	h.api("POST", "/signup-email", "", map[string]string{"email": "six@example.com", "password": strings.Repeat("😀", 6)}).wantStatus(t, 200)
 	h.api("POST", "/signup-phone", "", map[string]string{"phone": "+900635063", "password": "pwd"}).wantStatus(t, 400)
 	if got := len(h.api("POST", "/signup-email", "", map[string]any{}).errorItems(t)); got != 2 {
 		t.Fatalf("an empty body got %d items, want one per missing field", got)
@@ -213,4 +221,20 @@ func TestPasswordLengthSettings(t *testing.T) {
 	h.api("POST", "/signup-email", "", map[string]string{"email": "a@example.com", "password": "Passw0rd!"}).
 		wantError(t, 400, "validation_error", "Password can be at least 10 and at most 12 characters long")
 	h.api("POST", "/signup-email", "", map[string]string{"email": "a@example.com", "password": "Passw0rd!xy"}).wantStatus(t, 200)
+}
+
+// An empty field of a change call is named as Agnost's rules name it: a
+// new address is "Email", a new number "Phone", change-pwd's oldPassword
+// "Old password".
+func TestChangeCallsNameEmptyFields(t *testing.T) {
+	h := newHarness(t, nil)
+	s := h.signInEnv("", verified)
+	h.api("POST", "/change-email", s, map[string]string{"currentPassword": "Passw0rd!", "newEmail": "  "}).
+		wantError(t, 400, "validation_error", "Email needs to be provided, cannot be left empty.")
+	h.api("POST", "/change-phone", s, map[string]string{"currentPassword": "Passw0rd!", "newPhone": ""}).
+		wantError(t, 400, "validation_error", "Phone needs to be provided, cannot be left empty.")
+	h.api("POST", "/change-pwd", s, map[string]string{"newPassword": "N3w-secret", "oldPassword": ""}).
+		wantError(t, 400, "validation_error", "Old password needs to be provided, cannot be left empty.")
+	h.api("POST", "/change-email", s, map[string]string{"currentPassword": "", "newEmail": "x@example.com"}).
+		wantError(t, 400, "validation_error", "Current password needs to be provided, cannot be left empty.")
 }

@@ -2,9 +2,9 @@ package emulator
 
 import (
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/altogic-emulator/altogic-emulator/fixtures"
+	"github.com/altogic-emulator/altogic-emulator/internal/validatorjs"
 )
 
 // The field rules the real service applies beyond what openapi.yaml can say
@@ -30,9 +30,10 @@ func (f *fieldErrors) phone(param, location, v string) {
 }
 
 // newPassword applies the environment's password length rule to a password
-// being set (sign-up, reset, change).
+// being set (sign-up, reset, change), counting as validator.js's isLength
+// counts (a variation selector is not a character).
 func (f *fieldErrors) newPassword(param, location, v string, s fixtures.Settings) {
-	n := utf8.RuneCountInString(v)
+	n := validatorjs.Length(v)
 	switch {
 	case v == "":
 		f.add(param, location, requiredMessage(param))

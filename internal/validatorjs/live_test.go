@@ -87,6 +87,8 @@ func TestAgainstValidatorJS(t *testing.T) {
 				got = LowerCase(q.input)
 			case "trim":
 				got = Trim(q.input)
+			case "length":
+				got = strconv.Itoa(Length(q.input))
 			}
 			if want, err = jsOutput(a.Output); err != nil {
 				t.Fatalf("%s %q: output %s: %v", q.kind, q.input, a.Output, err)
@@ -200,6 +202,9 @@ func generateQuestions(r *rand.Rand, n int) []question {
 			qs = append(qs, question{kind: "phone", input: g.phone()})
 			if r.IntN(10) == 0 {
 				qs = append(qs, question{kind: "trim", input: g.mutate(" "+g.phone()+" ", 2)})
+			}
+			if r.IntN(4) == 0 {
+				qs = append(qs, question{kind: "length", input: g.password()})
 			}
 		default:
 			locale := g.locale()
@@ -481,4 +486,20 @@ func (g *generator) fromRegexp(re *syntax.Regexp, b *strings.Builder) {
 	default:
 		panic(fmt.Sprintf("fromRegexp: unexpected %v", re.Op))
 	}
+}
+
+// password returns a password near the length rule's edges: up to 60
+// pieces, among them variation selectors, surrogate pairs (emoji, skin
+// tones, the last code point), combining marks and joiners, with an edge
+// rune now and then.
+func (g *generator) password() string {
+	var b strings.Builder
+	for range g.r.IntN(61) {
+		b.WriteString(g.pick("a", "Z", "7", " ", "é", "e\u0301", "\uFE0F", "\uFE0E", "❤\uFE0F", "😀", "👍🏽",
+			"\u200d", "中", "\U0010FFFF", "\uFFFD", "\uFE0D", "\uFE10", "\U000E0100"))
+		if g.r.IntN(30) == 0 {
+			b.WriteRune(g.edgeRune())
+		}
+	}
+	return b.String()
 }

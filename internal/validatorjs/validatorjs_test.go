@@ -218,3 +218,20 @@ func isMobilePhoneLocale(s, locale string) bool {
 	re, ok := phoneRegexps[locale]
 	return ok && valid(s) && re.MatchString(s)
 }
+
+func TestLength(t *testing.T) {
+	for s, want := range map[string]int{
+		"":               0,
+		"abcdef":         6,
+		"aaaaa\uFE0F":    5, // a variation selector is not counted
+		"❤\uFE0F❤\uFE0E": 2,
+		"😀😀":             2, // a surrogate pair is one
+		"👍🏽":             2, // the thumb and its skin tone
+		"e\u0301":        2, // a combining mark is counted
+		"\uFFFD":         1,
+	} {
+		if got := Length(s); got != want {
+			t.Errorf("Length(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

@@ -11,6 +11,8 @@
 //   "normalize"    validator.normalizeEmail(input, {gmail_remove_dots: false})
 //   "lower"        input.toLowerCase()
 //   "trim"         validator.trim(input)
+//   "length"       the length validator.isLength(input, {min}) measures:
+//                  the largest min it accepts, as a decimal string
 //   "meta"         the library's version and its phones table (input unused)
 // stdout: one JSON object per line, in the same order: {"valid": bool} or
 // {"output": string|false} or {"version": ..., "phones": {locale: source}},
@@ -50,6 +52,12 @@ function answer(kind, input, locale) {
     case 'normalize': return { output: validator.normalizeEmail(input, { gmail_remove_dots: false }) };
     case 'lower': return { output: input.toLowerCase() };
     case 'trim': return { output: validator.trim(input) };
+    case 'length': {
+      // isLength(input, {min: k}) holds exactly for k up to the length.
+      let k = 0;
+      while (validator.isLength(input, { min: k + 1 })) k++;
+      return { output: String(k) };
+    }
     case 'meta': return { version, phones: phonesTable() };
     default: throw new Error(`unknown kind ${kind}`);
   }
