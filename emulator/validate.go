@@ -109,11 +109,12 @@ func schemaErrors(err error) []*openapi3.SchemaError {
 	return out
 }
 
-// labels name fields the way Altogic's messages do.
+// labels name fields the way Altogic's messages do (Agnost's authRules.js:
+// a new address or number is just "Email" or "Phone").
 var labels = map[string]string{
 	"email": "Email", "password": "Password", "newPassword": "New password",
-	"oldPassword": "Current password", "currentPassword": "Current password",
-	"phone": "Phone", "newEmail": "New email", "newPhone": "New phone",
+	"oldPassword": "Old password", "currentPassword": "Current password",
+	"phone": "Phone", "newEmail": "Email", "newPhone": "Phone",
 	"name": "Name", "key": "Access token", "code": "SMS code", "token": "Session token",
 	"wait": "Wait", "to": "Recipient", "action": "Action",
 }

@@ -1168,7 +1168,7 @@ func document() *openapi3.T {
 				Post: &openapi3.Operation{
 					Tags:        []string{"auth"},
 					Summary:     "Send a reset password email (client sendResetPwdEmail)",
-					Description: "Works only when email confirmation is enabled and the user's email is\nverified. The client puts the address into the query unencoded, so a\n\"+\" arrives as a space; the emulator reads spaces back as \"+\".\n",
+					Description: "Works only when email confirmation is enabled and the user's email is\nverified. The client puts the address into the query unencoded, so a\n\"+\" arrives as a space and the address is refused as not valid (400),\nas Altogic refuses it; a WARN log line says so. Send \"%2B\" for \"+\".\n",
 					OperationID: "sendResetPwdEmail",
 					Parameters: openapi3.Parameters{
 						&openapi3.ParameterRef{Ref: "#/components/parameters/ClientKeyHeader", Value: v14},
