@@ -3,6 +3,9 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -95,6 +98,7 @@ func (e *Emulator) createUser(c *call) (any, error) {
 			fu.Extra[k] = compactJSON(v)
 		}
 	}
+	fe.lookalikes(raw)
 	if fu.Email == "" && fu.Phone == "" {
 		fe.add("email", "body", "A user needs an email or a phone.")
 	}
@@ -170,6 +174,7 @@ func (e *Emulator) updateUser(c *call) (any, error) {
 			fe.add(k, "body", "'"+k+"' is the emulator's and cannot be changed.")
 		}
 	}
+	fe.lookalikes(raw)
 	email, setEmail := str("email")
 	email = normalizeEmail(email)
 	phone, setPhone := str("phone")
@@ -316,4 +321,19 @@ func (e *Emulator) deleteEnvironment(c *call) (any, error) {
 // so far, for the page's switcher.
 func (e *Emulator) listEnvironments(c *call) (any, error) {
 	return map[string]any{"environments": e.Environments()}, nil
+}
+
+// lookalikes refuses the keys of a user that are a slip away from one of
+// its fields (emailVerifed, Email, smscode), as a fixtures file does: kept
+// as user data, such a key would leave the user, say, unverified without
+// a word.
+func (f *fieldErrors) lookalikes(raw map[string]json.RawMessage) {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if reservedFields[k] {
+			continue
+		}
+		if field := fixtures.LookalikeField(k); field != "" {
+			f.add(k, "body", fmt.Sprintf("'%s': did you mean %s? A key this close to a field is refused, not kept as user data; name user data otherwise.", truncate(k, 80), field))
+		}
+	}
 }

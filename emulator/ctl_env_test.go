@@ -112,6 +112,13 @@ func TestUpdateAndDeleteUser(t *testing.T) {
 		{"no address left", rawCall("PATCH", "/_emulator/users/"+id, nil, map[string]any{"email": ""}), 400, "validation_error", "A user needs an email or a phone."},
 		{"computed field", rawCall("PATCH", "/_emulator/users/"+id, nil, map[string]any{"signUpAt": "x"}), 400, "validation_error", "'signUpAt' is the emulator's and cannot be changed."},
 		{"unknown user", rawCall("PATCH", "/_emulator/users/000000000000000000000000", nil, map[string]any{"name": "x"}), 404, "not_found", ""},
+		// A slip of a field's name is refused, as in a fixtures file, not
+		// kept as user data.
+		{"a typo at PATCH", rawCall("PATCH", "/_emulator/users/"+id, nil, map[string]any{"phoneVerifed": true}), 400, "validation_error",
+			"'phoneVerifed': did you mean phoneVerified? A key this close to a field is refused, not kept as user data; name user data otherwise."},
+		{"a typo at POST", rawCall("POST", "/_emulator/users", nil, map[string]any{"email": "qb@example.com", "password": "Passw0rd!", "emailVerifed": true}), 400, "validation_error",
+			"'emailVerifed': did you mean emailVerified? A key this close to a field is refused, not kept as user data; name user data otherwise."},
+		{"a field in another case", rawCall("POST", "/_emulator/users", nil, map[string]any{"Email": "qb@example.com", "phone": "+15555550199", "password": "Passw0rd!"}), 400, "validation_error", "'Email': did you mean email? A key this close to a field is refused, not kept as user data; name user data otherwise."},
 	})
 
 	h.do("PATCH", "/_emulator/users/"+id, nil, map[string]any{"email": "Ed2@Example.com"}).wantStatus(t, 200).json(t, &u)
