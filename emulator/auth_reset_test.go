@@ -151,6 +151,19 @@ func TestSendResetWithPlusInEmail(t *testing.T) {
 	if strings.Contains(logs.String(), "WARN") {
 		t.Fatalf("a warning for an encoded address:\n%s", logs.String())
 	}
+
+	// A phone written into a URL by hand: the client encodes phone, so
+	// the line says so, and how to encode it.
+	logs.Reset()
+	h.api("POST", "/send-reset-code?phone=+15555555555", "", nil).wantStatus(t, 400)
+	for _, want := range []string{"a '+' in the phone query parameter was decoded as a space", "the official client encodes phone", "workaround=\"encode the number (%2B15555555555"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), "without '+'") {
+		t.Errorf("the phone's line suggests numbers without '+':\n%s", logs.String())
+	}
 }
 
 func TestResetPwdWithTokenErrors(t *testing.T) {

@@ -111,10 +111,14 @@ func (c *call) warnPlusDecoded(param, decoded string) {
 	if !strings.Contains(decoded, " ") || !rawParamHasPlus(c.r.URL.RawQuery, param) {
 		return
 	}
+	why := "the official client puts email into the query without encoding it, and query decoding turns '+' into a space"
+	workaround := "use addresses without '+' with this call, or encode the value (%2B for '+') if you build the URL yourself"
+	if param == "phone" { // the client encodes phone: this URL was written by hand
+		why = "query decoding turns an unencoded '+' into a space (the official client encodes phone; this request did not)"
+		workaround = "encode the number (%2B15555555555 for +15555555555)"
+	}
 	c.e.log.Warn("a '+' in the "+param+" query parameter was decoded as a space, as Altogic decodes it, so the call fails as it does against Altogic",
-		"env", c.env.id, "operation", c.operation, param, truncate(decoded, 300),
-		"why", "the official client puts "+param+" into the query without encoding it, and query decoding turns '+' into a space",
-		"workaround", "encode the value (%2B for '+'), or use addresses without '+' with this call")
+		"env", c.env.id, "operation", c.operation, param, truncate(decoded, 300), "why", why, "workaround", workaround)
 }
 
 // rawParamHasPlus reports whether a value of param in the raw query string
