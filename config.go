@@ -39,8 +39,8 @@ func (s *sizeFlag) Set(v string) error {
 	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
 	mult := int64(1)
 	for _, u := range units {
-		if num, ok := strings.CutSuffix(v, u.suffix); ok {
-			v, mult = strings.TrimSpace(num), u.n
+		if len(v) >= len(u.suffix) && strings.EqualFold(v[len(v)-len(u.suffix):], u.suffix) {
+			v, mult = strings.TrimSpace(v[:len(v)-len(u.suffix)]), u.n
 			break
 		}
 	}
@@ -49,6 +49,27 @@ func (s *sizeFlag) Set(v string) error {
 		return fmt.Errorf("not a size such as 128MiB, 1GiB or 500MB")
 	}
 	*s = sizeFlag(n * mult)
+	return nil
+}
+
+// levelFlag is --log-level: debug, info, warn or error, in any case.
+type levelFlag slog.Level
+
+func (l *levelFlag) String() string { return strings.ToLower(slog.Level(*l).String()) }
+
+func (l *levelFlag) Set(v string) error {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "debug":
+		*l = levelFlag(slog.LevelDebug)
+	case "info":
+		*l = levelFlag(slog.LevelInfo)
+	case "warn", "warning":
+		*l = levelFlag(slog.LevelWarn)
+	case "error":
+		*l = levelFlag(slog.LevelError)
+	default:
+		return errors.New("--log-level must be debug, info, warn or error")
+	}
 	return nil
 }
 
@@ -97,7 +118,7 @@ type config struct {
 
 const envPrefix = "ALTOGIC_EMULATOR_"
 
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("altogic-emulator", flag.ContinueOnError)
 	// The flag package's own error lines are replaced by namedFlagError's;
@@ -107,7 +128,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.fixtures, "fixtures", "", "fixtures file, YAML or JSON (default: the embedded fixtures/default.yaml)")
 	fs.StringVar(&c.publicURL, "public-url", "", "base of links put in emails (default: http:// + the listen address)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: debug (every request), info (start, captured emails and SMS), warn or error")
+	c.logLevel = slog.LevelInfo
+	fs.Var((*levelFlag)(&c.logLevel), "log-level", "log level: debug (every request), info (start, captured emails and SMS), warn or error (default info)")
 	fs.StringVar(&c.coverageOut, "coverage-out", "", "write the contract coverage report (JSON) to this file when the emulator stops")
 	fs.StringVar(&c.importFile, "import", "", "load a state snapshot of all environments (as --export-on-exit writes) at start")
 	fs.StringVar(&c.exportOnExit, "export-on-exit", "", "write a state snapshot of all environments to this file at graceful shutdown")
@@ -131,8 +153,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	// --help only, an error being said by namedFlagError.
 	fs.Usage = func() {}
 	usage := func() {
-		fmt.Fprintf(stderr, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
-		fs.SetOutput(stderr)
+		fmt.Fprintf(stdout, "Usage: altogic-emulator [flags]\n\nAn offline emulator of the Altogic auth API.\n\nFlags (each also read from %s<NAME>, upper case, dashes as underscores):\n", envPrefix)
+		fs.SetOutput(stdout) // asked for: to standard output, so that it pages
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
@@ -207,7 +229,7 @@ func namedFlagError(fs *flag.FlagSet, err error) error {
 func flagValueError(f *flag.Flag, err error) string {
 	msg := err.Error()
 	if msg != "parse error" && msg != "value out of range" && !strings.Contains(msg, "invalid syntax") {
-		return "--" + f.Name + ": " + msg
+		return msg // the flag's own words, after --name=value
 	}
 	switch f.Value.(type) {
 	case flag.Getter:

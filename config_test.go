@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ func TestFlagsFromEnvironmentAndJSONLogs(t *testing.T) {
 }
 
 func TestSizeFlag(t *testing.T) {
-	for in, want := range map[string]int64{"128MiB": 128 << 20, "1GiB": 1 << 30, "500MB": 500e6, "64 KiB": 64 << 10, "1048576": 1 << 20, "2048B": 2048} {
+	for in, want := range map[string]int64{"128MiB": 128 << 20, "1GiB": 1 << 30, "500MB": 500e6, "64 KiB": 64 << 10, "1048576": 1 << 20, "2048B": 2048, "128mib": 128 << 20, "1gib": 1 << 30} {
 		var s sizeFlag
 		if err := s.Set(in); err != nil || int64(s) != want {
 			t.Errorf("%q: %d %v, want %d", in, int64(s), err, want)
@@ -110,7 +111,7 @@ func TestOwnerFlags(t *testing.T) {
 
 func TestHelpListsEveryFlag(t *testing.T) {
 	var out strings.Builder
-	err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, &out)
+	err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, &out) // to stdout, to page it
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
@@ -135,6 +136,7 @@ func TestStartUpErrors(t *testing.T) {
 		{[]string{"--fixtures", "no-such-file.yaml"}, nil, "no-such-file.yaml"},
 		{[]string{"--fixtures", inf, "--addr", "127.0.0.1:0"}, nil, inf + ":4: users[0].score: .inf is not a number JSON can hold"},
 		{[]string{"--log-format", "xml"}, nil, "--log-format must be text or json"},
+		{[]string{"--log-level", "verbose"}, nil, "--log-level=verbose: --log-level must be debug, info, warn or error"},
 		{[]string{"--public-url", "ftp://x", "--addr", "127.0.0.1:0"}, nil, "public URL"},
 		{[]string{"extra"}, nil, "unexpected argument"},
 		{[]string{"--nope"}, nil, "--nope is not a flag of altogic-emulator (see --help)"},
@@ -143,7 +145,7 @@ func TestStartUpErrors(t *testing.T) {
 		{[]string{"--max-environments", "100001"}, nil, "--max-environments must be from 1 to 100000"},
 		{[]string{"--max-users", "18446744073709551616"}, nil, "--max-users=18446744073709551616: --max-users wants a whole number (default 100000)"},
 		{[]string{"--inbox-limit", "abc"}, nil, "--inbox-limit=abc: --inbox-limit wants a whole number (default 1000)"},
-		{[]string{"--max-state", "12XB"}, nil, "not a size such as 128MiB"},
+		{[]string{"--max-state", "12XB"}, nil, "--max-state=12XB: not a size such as 128MiB"},
 		{[]string{"--max-state", "512KiB"}, nil, "--max-state must be from 1MiB to 64GiB, not 524288"},
 		{[]string{"--max-state", "99999999999999GiB"}, nil, "not a size such as 128MiB"},
 		{[]string{"--addr", "256.0.0.1:1"}, nil, "listen on 256.0.0.1:1"},
@@ -153,7 +155,7 @@ func TestStartUpErrors(t *testing.T) {
 		{nil, map[string]string{"ALTOGIC_EMULATOR_SMTP_INSECURE": "maybe"}, "ALTOGIC_EMULATOR_SMTP_INSECURE=maybe: --smtp-insecure wants true or false"},
 	}
 	for _, c := range cases {
-		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
+		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %v: error %v, want %q", c.args, c.env, err, c.want)
 		}
@@ -162,10 +164,23 @@ func TestStartUpErrors(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	var out strings.Builder
-	if err := run(context.Background(), []string{"--version"}, func(string) string { return "" }, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"--version"}, func(string) string { return "" }, &out); err != nil {
 		t.Fatal(err)
 	}
 	if got := out.String(); got != "altogic-emulator "+emulator.Version+"\n" {
 		t.Fatalf("--version printed %q", got)
+	}
+}
+
+// A port in use says what to do.
+func TestAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = run(context.Background(), []string{"--addr", ln.Addr().String()}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "the address is in use (another emulator may be running there)") || !strings.Contains(err.Error(), "--addr 127.0.0.1:0") {
+		t.Fatalf("a port in use: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,25 @@ func importSnapshot(em *emulator.Emulator, path string) error {
 		return fmt.Errorf("--import %s: %w", path, err)
 	}
 	return nil
+}
+
+// checkWritable makes sure, at start-up, that a file the emulator writes
+// when it stops (flag names it) can be written then: that its folder takes
+// a new file, as writeFile needs, and that path is not a folder. A typo in
+// the path then fails the start, not the end of a long CI run.
+func checkWritable(flag, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %s: a folder; name a file in it", flag, path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name says nothing to the user
+		}
+		return fmt.Errorf("%s %s: the file could not be written when the emulator stops: %w", flag, path, err)
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
 }
 
 // writeJSONFile writes v as indented JSON, atomically (see writeFile).

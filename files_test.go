@@ -62,17 +62,38 @@ func TestCoverageAndStateFiles(t *testing.T) {
 
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"version":1,"environments":{"x":{"version":7}}}`), 0o600)
-	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--import", bad}, func(string) string { return "" }, io.Discard, io.Discard)
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--import", bad}, func(string) string { return "" }, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--import "+bad) {
 		t.Fatalf("a bad snapshot: %v", err)
 	}
 }
 
+// A file the emulator writes when it stops is checked when it starts: a
+// path it cannot write fails the start, naming the flag. One that becomes
+// unwritable while it runs fails the stop, loudly.
 func TestExportToAnUnwritablePlaceFailsLoudly(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no-such-dir", "state.json")
-	s := start(t, []string{"--addr", "127.0.0.1:0", "--export-on-exit", missing, "--coverage-out", missing + ".cov"}, nil)
+	for _, flag := range []string{"--export-on-exit", "--coverage-out"} {
+		err := run(context.Background(), []string{"--addr", "127.0.0.1:0", flag, missing}, func(string) string { return "" }, io.Discard)
+		if err == nil || err.Error() != flag+" "+missing+": the file could not be written when the emulator stops: no such file or directory" {
+			t.Errorf("%s to a missing folder: %v", flag, err)
+		}
+		err = run(context.Background(), []string{"--addr", "127.0.0.1:0", flag, t.TempDir()}, func(string) string { return "" }, io.Discard)
+		if err == nil || !strings.HasSuffix(err.Error(), ": a folder; name a file in it") {
+			t.Errorf("%s to a folder: %v", flag, err)
+		}
+	}
+
+	dir := filepath.Join(t.TempDir(), "goes-away")
+	os.Mkdir(dir, 0o700)
+	state := filepath.Join(dir, "state.json")
+	s := start(t, []string{"--addr", "127.0.0.1:0", "--export-on-exit", state, "--coverage-out", state + ".cov"}, nil)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("the start-up check left %v behind", entries)
+	}
+	os.RemoveAll(dir)
 	err := s.stop()
-	if err == nil || !strings.Contains(err.Error(), "write "+missing) || !strings.Contains(err.Error(), "write "+missing+".cov") {
+	if err == nil || !strings.Contains(err.Error(), "write "+state) || !strings.Contains(err.Error(), "write "+state+".cov") {
 		t.Fatalf("stop: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ func TestLogsEscapeControlCharacters(t *testing.T) {
 			done := make(chan error, 1)
 			pr, pw := io.Pipe()
 			go func() {
-				done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "debug", "--log-format", format}, func(string) string { return "" }, pw, io.Discard)
+				done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "debug", "--log-format", format}, func(string) string { return "" }, pw)
 				pw.Close()
 			}()
 			sc := bufio.NewScanner(pr)

@@ -66,7 +66,7 @@ func main() {
 		}
 		os.Exit(code)
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 	case err != nil:
@@ -76,8 +76,8 @@ func main() {
 }
 
 // run serves until ctx ends, then shuts down gracefully.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, getenv, stderr)
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -111,8 +111,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fxName = cfg.fixtures
 	}
 
+	for _, f := range []struct{ flag, path string }{{"--coverage-out", cfg.coverageOut}, {"--export-on-exit", cfg.exportOnExit}} {
+		if f.path != "" {
+			if err := checkWritable(f.flag, f.path); err != nil {
+				return err
+			}
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("listen on %s: the address is in use (another emulator may be running there): stop it, or choose another with --addr (port 0 picks a free one: --addr 127.0.0.1:0)", cfg.addr)
+		}
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	defer ln.Close()

@@ -29,7 +29,7 @@ func start(t *testing.T, args []string, env map[string]string) *started {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, args, func(k string) string { return env[k] }, pw, io.Discard)
+		err := run(ctx, args, func(k string) string { return env[k] }, pw)
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()
@@ -89,7 +89,7 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	}
 	res.Body.Close()
 	addr := strings.TrimPrefix(s.url, "http://")
-	if err := run(context.Background(), []string{"--check-health", "--addr", addr}, func(string) string { return "" }, io.Discard, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"--check-health", "--addr", addr}, func(string) string { return "" }, io.Discard); err != nil {
 		t.Fatalf("--check-health against a running emulator: %v", err)
 	}
 

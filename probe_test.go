@@ -13,7 +13,7 @@ import (
 func TestCheckHealthWithAdminToken(t *testing.T) {
 	s := start(t, []string{"--addr", "127.0.0.1:0", "--admin-token", "s3cret"}, nil)
 	addr := strings.TrimPrefix(s.url, "http://")
-	if err := run(context.Background(), []string{"--check-health", "--addr", addr}, func(string) string { return "" }, io.Discard, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"--check-health", "--addr", addr}, func(string) string { return "" }, io.Discard); err != nil {
 		t.Fatalf("--check-health: %v", err)
 	}
 	res, err := http.Get(s.url + "/_emulator/users")
