@@ -21,6 +21,10 @@ func importSnapshot(em *emulator.Emulator, path string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&snap); err != nil {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(data, &top) == nil && top["environments"] == nil && top["users"] != nil {
+			return fmt.Errorf(`--import %s: this is one environment's state, as GET /_emulator/state answers; --import takes a snapshot of all environments, as --export-on-exit writes: {"version": 1, "environments": {"default": <this file>}} (or PUT this file to /e:{id}/_emulator/state)`, path)
+		}
 		return fmt.Errorf("--import %s: not a state snapshot: %w", path, err)
 	}
 	if err := em.Import(snap); err != nil {

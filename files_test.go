@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -59,6 +60,46 @@ func TestCoverageAndStateFiles(t *testing.T) {
 		t.Fatalf("after --import: %v %v", res, err)
 	}
 	res.Body.Close()
+
+	// The two kinds of state file, mixed up, say what to do: one
+	// environment's (GET /_emulator/state) at --import, all of them
+	// (--export-on-exit) at PUT /_emulator/state.
+	s = start(t, []string{"--addr", "127.0.0.1:0", "--import", state}, nil)
+	one, err := http.Get(s.url + "/e:kept/_emulator/state")
+	if err != nil || one.StatusCode != 200 {
+		t.Fatalf("GET state: %v %v", one, err)
+	}
+	oneState, _ := io.ReadAll(one.Body)
+	one.Body.Close()
+	all, _ := os.ReadFile(state)
+	req, _ := http.NewRequest("PUT", s.url+"/e:other/_emulator/state", bytes.NewReader(all))
+	req.Header.Set("Content-Type", "application/json")
+	put, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(put.Body)
+	put.Body.Close()
+	if put.StatusCode != 400 || !strings.Contains(string(answer), `this is a snapshot of all environments ({\"version\", \"environments\"}), as --export-on-exit writes; PUT takes one environment's state`) {
+		t.Fatalf("PUT of an --export-on-exit file: %d %s", put.StatusCode, answer)
+	}
+	s.stop()
+	oneFile := filepath.Join(dir, "one.json")
+	os.WriteFile(oneFile, oneState, 0o600)
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--import", oneFile}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `this is one environment's state, as GET /_emulator/state answers; --import takes a snapshot of all environments, as --export-on-exit writes: {"version": 1, "environments": {"default": <this file>}}`) {
+		t.Fatalf("--import of one environment's state: %v", err)
+	}
+	// Wrapped as the message says, it loads.
+	wrapped := filepath.Join(dir, "wrapped.json")
+	os.WriteFile(wrapped, append(append([]byte(`{"version": 1, "environments": {"default": `), oneState...), "}}"...), 0o600)
+	s = start(t, []string{"--addr", "127.0.0.1:0", "--import", wrapped}, nil)
+	res, err = http.Get(s.url + "/_emulator/inbox/emails/latest?to=verified@example.com")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("after --import of the wrapped state: %v %v", res, err)
+	}
+	res.Body.Close()
+	s.stop()
 
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"version":1,"environments":{"x":{"version":7}}}`), 0o600)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -86,6 +87,20 @@ func writeJSONValue(w *bufio.Writer, v any) {
 		data = []byte("null")
 	}
 	w.Write(data)
+}
+
+// allEnvironmentsSnapshot refuses, at PUT /_emulator/state, a snapshot of
+// all environments (what --export-on-exit writes) with what to send
+// instead, where the schema would list nine missing fields.
+func allEnvironmentsSnapshot(body []byte) error {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return nil // the schema's check says what is wrong
+	}
+	if _, ok := top["environments"]; !ok {
+		return nil
+	}
+	return errBadImport(errors.New(`this is a snapshot of all environments ({"version", "environments"}), as --export-on-exit writes; PUT takes one environment's state, as GET answers it: send one value of its "environments" (jq '.environments.default'), or start the emulator with --import to load them all`))
 }
 
 // checkImportBody is importState's prepare step: the state is decoded and

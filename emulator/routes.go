@@ -28,6 +28,10 @@ type operation struct {
 	// request alone that is too long to hold the environment for (checking
 	// an imported state). It leaves its result in c.prepared.
 	prepare handlerFunc
+	// misfit, when set, looks at the body before it is validated against
+	// openapi.yaml, to name a well-known mistake (a file of another kind)
+	// where the schema's errors would only list what is missing.
+	misfit func(body []byte) error
 	// turn makes the call wait for the environment's export turn before
 	// the lock, and keep it until its answer is written: exports take turns.
 	turn bool
@@ -45,6 +49,7 @@ func (e *Emulator) routes() map[string]operation {
 	global := func(h handlerFunc) operation { return operation{handler: h, control: true, global: true} }
 	importState := ctl(e.importState)
 	importState.prepare = e.checkImportBody
+	importState.misfit = allEnvironmentsSnapshot
 	exportState := ctl(e.exportState)
 	exportState.turn = true
 	return map[string]operation{

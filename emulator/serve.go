@@ -157,6 +157,11 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err != nil {
 		return nil, err
 	}
+	if op.misfit != nil {
+		if err := op.misfit(body); err != nil {
+			return nil, err
+		}
+	}
 	if err := validateRequest(e.spec, rr, route, pathParams, body); err != nil {
 		return nil, err
 	}
