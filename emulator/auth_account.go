@@ -163,7 +163,7 @@ func (e *Emulator) signInWithEmail(c *call) (any, error) {
 	case !u.checkPassword(b.Password):
 		return nil, errBadEmailCredentials
 	}
-	return c.signInLocked(u), nil
+	return c.signIn(u)
 }
 
 // signInWithPhone is POST /signin-phone.
@@ -191,18 +191,44 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 	case !u.checkPassword(b.Password):
 		return nil, errBadPhonePassword
 	}
-	return c.signInLocked(u), nil
+	return c.signIn(u)
 }
 
-// signInLocked opens a session for u and answers {user, session}, written
-// as JSON while the lock is held (no copy of the user is needed). Such an
-// answer is smaller than a large one: it always fits.
-func (c *call) signInLocked(u *user) *answer {
+// roomForSignIn takes room among the answers in flight for u's sign-in
+// answer (a user may carry a megabyte of data), before anything changes:
+// when there is none, the call is refused (503 server_busy) and nothing is
+// done. signInLocked then writes the answer into it.
+func (c *call) roomForSignIn(u *user) (*answer, error) {
+	a := c.e.answers.newAnswer()
+	if !a.reserve(int(u.size()) + signInOverhead) {
+		a.release()
+		return nil, errAnswersBusy()
+	}
+	return a, nil
+}
+
+// signInOverhead bounds what a sign-in answer holds beyond its user: the
+// session (its token and user agent).
+const signInOverhead = 4 << 10
+
+// signIn is roomForSignIn then signInLocked, for a call that changed
+// nothing before.
+func (c *call) signIn(u *user) (any, error) {
+	a, err := c.roomForSignIn(u)
+	if err != nil {
+		return nil, err
+	}
+	return c.signInLocked(u, a), nil
+}
+
+// signInLocked opens a session for u and answers {user, session} in a,
+// which roomForSignIn made: written as JSON while the lock is held (no
+// copy of the user is needed).
+func (c *call) signInLocked(u *user, a *answer) *answer {
 	u.lastLoginAt = c.now
 	s := c.env.newSessionLocked(c.e.secret, u, c.r.UserAgent(), c.now)
 	c.sendUserEvent(u, "user:signin", s)
-	a := c.e.answers.newAnswer()
-	a.adopt(userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024)))
+	a.force(userAndSession{User: u, Session: s}.appendJSON(make([]byte, 0, 1024)))
 	return a
 }
 
@@ -224,12 +250,17 @@ func (e *Emulator) getAuthGrant(c *call) (any, error) {
 	case !grantKinds[at.kind]:
 		return nil, errInvalidTokenType
 	}
-	at.used = true
 	u := en.users[at.userID]
 	if u == nil {
+		at.used = true
 		return nil, errTokenUserGone
 	}
-	return c.signInLocked(u), nil
+	a, err := c.roomForSignIn(u)
+	if err != nil {
+		return nil, err // the token stays usable
+	}
+	at.used = true
+	return c.signInLocked(u, a), nil
 }
 
 // sessionLocked answers the session of the request's Session header (or

@@ -49,8 +49,12 @@ func (e *Emulator) signInWithCode(c *call) (any, error) {
 		case !s.SignInWithCode:
 			return nil, errSMSCodesDisabled
 		}
+		a, err := c.roomForSignIn(u)
+		if err != nil {
+			return nil, err // the code stays usable
+		}
 		sc.used = true
-		return c.signInLocked(u), nil
+		return c.signInLocked(u, a), nil
 	})
 }
 
@@ -70,10 +74,14 @@ func (e *Emulator) verifyPhone(c *call) (any, error) {
 				sc.used = true
 				return nil, errPhoneAlreadyVerifiedByCode
 			}
+			a, err := c.roomForSignIn(u)
+			if err != nil {
+				return nil, err // the code stays usable
+			}
 			sc.used = true
 			u.phoneVerified = true
 			c.sendUserEvent(u, "user:update", nil)
-			return c.signInLocked(u), nil
+			return c.signInLocked(u, a), nil
 		case "change-phone":
 			if en.settings.PhoneConfirmation && !u.phoneVerified {
 				sc.used = true

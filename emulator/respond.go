@@ -13,17 +13,18 @@ import (
 )
 
 // Answers are written within answerWriteTime: a client that stops reading
-// is cut. An answer is built in memory before it is written, and handed to
-// the kernel's socket buffer (a few megabytes) when written: only a larger
-// one stays in memory while a client does not read. So the bytes of
-// answers larger than smallAnswer (lists, never a user with a session) are
-// counted, and all of them together may hold maxAnswersInFlight (one such
-// answer at a time always fits): clients that do not read, or many large
-// lists at once, cannot hold memory without bound. Past it an answer is
-// refused with 503 server_busy, before anything was written.
+// is cut. An answer is built in memory before it is written, and stays
+// there until it is written whole, for up to answerWriteTime when the
+// client does not read. So the bytes of an answer past smallAnswer (lists;
+// a user with a session is less) are counted, and all of them together may
+// hold maxAnswersInFlight (one such answer at a time always fits): clients
+// that do not read, or many large lists at once, cannot hold memory without
+// bound. Past it an answer is refused with 503 server_busy, before anything
+// was written. What is not counted is at most smallAnswer per connection
+// (64 MiB for the 1024 connections --max-connections allows by default).
 const (
 	answerWriteTime    = 30 * time.Second
-	smallAnswer        = 2 << 20
+	smallAnswer        = 64 << 10
 	maxAnswersInFlight = 64 << 20
 )
 
@@ -41,38 +42,61 @@ type answer struct {
 	b     []byte
 	held  int64 // counted in a.bytes
 	large bool
+	must  bool // counted, never refused
 }
 
 func (as *answers) newAnswer() *answer { return &answer{a: as} }
 
 // add appends p, or reports that the answers in flight have no room for it.
 func (w *answer) add(p []byte) bool {
-	if n := int64(len(w.b) + len(p)); n > smallAnswer {
-		if !w.large {
-			w.large = true
-			w.a.large.Add(1)
-		}
-		if need := n - smallAnswer - w.held; need > 0 {
-			// Room, or the only large answer: one always fits.
-			if w.a.bytes.Add(need) > w.a.limit && w.a.large.Load() > 1 {
-				w.a.bytes.Add(-need)
-				return false
-			}
-			w.held += need
-		}
+	if !w.room(int64(len(w.b) + len(p))) {
+		return false
 	}
 	w.b = append(w.b, p...)
 	return true
 }
 
-// adopt makes b the answer's body, when it is empty: no copy. A body
-// built this way is a single item, smaller than a large answer.
-func (w *answer) adopt(b []byte) {
+// reserve takes room for an answer of up to n bytes before it is built, or
+// reports that the answers in flight have none: a call that changes state
+// asks first, so that its answer is never refused after the change.
+func (w *answer) reserve(n int) bool { return w.room(int64(n)) }
+
+// room makes sure the answer may hold n bytes in all: what passes
+// smallAnswer is counted. One large answer always fits.
+func (w *answer) room(n int64) bool {
+	if n <= smallAnswer {
+		return true
+	}
+	if !w.large {
+		w.large = true
+		w.a.large.Add(1)
+	}
+	if need := n - smallAnswer - w.held; need > 0 {
+		if w.a.bytes.Add(need) > w.a.limit && w.a.large.Load() > 1 && !w.must {
+			w.a.bytes.Add(-need)
+			return false
+		}
+		w.held += need
+	}
+	return true
+}
+
+// adopt makes b the answer's body, when it is empty and small: no copy.
+// A larger one is counted as add counts it, and may not fit.
+func (w *answer) adopt(b []byte) bool {
 	if len(w.b) == 0 && len(b) <= smallAnswer {
 		w.b = b
-		return
+		return true
 	}
-	w.add(b)
+	return w.add(b)
+}
+
+// force makes b the body of an empty answer whatever the answers in
+// flight hold, counting it all the same: for an answer whose room was
+// reserved (a JSON body may outgrow the estimate) and must not be lost.
+func (w *answer) force(b []byte) {
+	w.must = true
+	w.adopt(b)
 }
 
 // release gives back what the answer held.
@@ -107,8 +131,7 @@ var encoders = sync.Pool{New: func() any {
 // answers in flight have no room.
 func encodeJSON(w *answer, v any) bool {
 	if a, ok := v.(jsonAppender); ok {
-		w.adopt(a.appendJSON(make([]byte, 0, 1024)))
-		return true
+		return w.adopt(a.appendJSON(make([]byte, 0, 1024)))
 	}
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
@@ -172,7 +195,9 @@ func listAnswer(w *answer, n int, item func(b []byte, i int) []byte) (*answer, e
 
 // writeReply writes a handler's answer and reports its status.
 // rc, when not nil, gives each write of the body its deadline.
-func (e *Emulator) writeReply(w http.ResponseWriter, rc *http.ResponseController, reply any) int {
+// An answer that must be written (changed: the call changed state) is
+// counted among the answers in flight but never refused.
+func (e *Emulator) writeReply(w http.ResponseWriter, rc *http.ResponseController, reply any, changed bool) int {
 	switch v := reply.(type) {
 	case emptyOK:
 		w.WriteHeader(http.StatusOK)
@@ -181,7 +206,7 @@ func (e *Emulator) writeReply(w http.ResponseWriter, rc *http.ResponseController
 		w.WriteHeader(http.StatusNoContent)
 		return http.StatusNoContent
 	case created:
-		return e.writeJSON(w, rc, http.StatusCreated, v.v)
+		return e.writeJSON(w, rc, http.StatusCreated, v.v, changed)
 	case redirectTo:
 		return writeRedirect(w, string(v))
 	case failedRedirect:
@@ -197,7 +222,7 @@ func (e *Emulator) writeReply(w http.ResponseWriter, rc *http.ResponseController
 		io.WriteString(w, v.body)
 		return http.StatusOK
 	default:
-		return e.writeJSON(w, rc, http.StatusOK, v)
+		return e.writeJSON(w, rc, http.StatusOK, v, changed)
 	}
 }
 
@@ -215,11 +240,12 @@ func (e *Emulator) writeError(w http.ResponseWriter, rc *http.ResponseController
 	if ae.unexpected {
 		w.Header().Set(unexpectedHeader, "true")
 	}
-	e.writeJSON(w, rc, ae.status, map[string]any{"errors": ae.items})
+	e.writeJSON(w, rc, ae.status, map[string]any{"errors": ae.items}, false)
 }
 
-func (e *Emulator) writeJSON(w http.ResponseWriter, rc *http.ResponseController, status int, v any) int {
+func (e *Emulator) writeJSON(w http.ResponseWriter, rc *http.ResponseController, status int, v any, must bool) int {
 	a := e.answers.newAnswer()
+	a.must = must
 	if !encodeJSON(a, v) {
 		a.release()
 		e.writeError(w, rc, errAnswersBusy())

@@ -53,7 +53,21 @@ func TestLargeAnswersAreBounded(t *testing.T) {
 		t.Fatalf("headers %v", res.header)
 	}
 	h.do("GET", "/_emulator/config", nil, nil).wantStatus(t, 200) // small answers are not counted
+	// An answer of a few hundred kilobytes is counted too: a thousand
+	// clients that do not read could otherwise hold a thousand of them.
+	h.do("POST", "/e:mid/_emulator/users", nil, map[string]any{"email": "mid@example.com", "password": "pw", "bio": strings.Repeat("m", 200<<10)}).wantStatus(t, 201)
+	h.do("GET", "/e:mid/_emulator/users", nil, nil).wantError(t, 503, "server_busy", "")
+	// A sign-in takes its room before it opens a session: refused, it
+	// changed nothing; an answer to a change already made is written.
+	h.do("PATCH", "/e:mid/_emulator/config", nil, map[string]any{"emailConfirmation": false}).wantStatus(t, 200)
+	h.envAPI("mid", "POST", "/signin-email", "", map[string]string{"email": "mid@example.com", "password": "pw"}).wantError(t, 503, "server_busy", "")
+	if n := h.em.mustEnv(t, "mid").sessions.len(); n != 0 {
+		t.Fatalf("a refused sign-in opened %d sessions", n)
+	}
+	h.envAPI("mid", "POST", "/signup-email", "", map[string]any{"email": "mid2@example.com", "password": "Passw0rd!", "nameOrUserData": map[string]any{"bio": strings.Repeat("m", 200<<10)}}).wantStatus(t, 200)
 	held.release()
+	h.do("GET", "/e:mid/_emulator/users", nil, nil).wantStatus(t, 200)
+	h.envAPI("mid", "POST", "/signin-email", "", map[string]string{"email": "mid@example.com", "password": "pw"}).wantStatus(t, 200)
 	h.do("GET", "/_emulator/users", nil, nil).wantStatus(t, 200)
 	if n := h.em.answers.bytes.Load(); n != 0 || h.em.answers.large.Load() != 0 {
 		t.Fatalf("answers in flight after all were written: %d bytes, %d large", n, h.em.answers.large.Load())

@@ -71,7 +71,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = failure.status
 		e.writeError(w, x.rc, failure)
 	} else {
-		status = e.writeReply(w, x.rc, reply)
+		// An answer to a call that may have changed state is never refused
+		// for room: the change is made (sign-ins reserve theirs first).
+		changed := r.Method != http.MethodGet && r.Method != http.MethodHead
+		status = e.writeReply(w, x.rc, reply, changed)
 	}
 	e.record(r, &x, status, failure, time.Since(began))
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
