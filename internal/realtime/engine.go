@@ -314,7 +314,7 @@ func (c *conn) take() (pkts []packet, closing, graceful bool) {
 		}
 		if len(c.queue) > 0 {
 			pkts = c.queue
-			c.queue, c.queued = nil, 0
+			c.dropQueueLocked()
 			closing, graceful = c.closing, c.graceful
 			c.mu.Unlock()
 			return pkts, closing, graceful
@@ -359,7 +359,7 @@ func (c *conn) poll(w http.ResponseWriter, r *http.Request) {
 			return
 		case len(c.queue) > 0:
 			pkts := c.queue
-			c.queue, c.queued = nil, 0
+			c.dropQueueLocked()
 			if c.closing {
 				pkts = append(pkts, packet{typ: eioClose})
 				c.markCloseSent()
@@ -484,7 +484,7 @@ func (c *conn) receive(p packet) bool {
 }
 
 // send queues packets, all or none; a connection whose queue would exceed
-// its bounds is closed instead.
+// its bounds (its own, or its part of the shared one) is closed instead.
 func (c *conn) send(pkts ...packet) {
 	n := 0
 	for _, p := range pkts {
@@ -495,7 +495,14 @@ func (c *conn) send(pkts ...packet) {
 		c.mu.Unlock()
 		return
 	}
-	if queued := c.queued; queued+n > c.srv.opts.SendBufferBytes || len(c.queue)+len(pkts) > c.srv.opts.SendBufferPackets {
+	queued := c.queued
+	fits := queued+n <= c.srv.opts.SendBufferBytes && len(c.queue)+len(pkts) <= c.srv.opts.SendBufferPackets
+	if more := c.srv.pastShare(queued+n) - c.srv.pastShare(queued); fits && more > 0 &&
+		c.srv.shared.Add(more) > int64(c.srv.opts.SendBufferShared) {
+		c.srv.shared.Add(-more)
+		fits = false
+	}
+	if !fits {
 		c.mu.Unlock()
 		c.srv.log.Warn("realtime: send buffer full, connection dropped", "sid", c.sid, "queuedBytes", queued)
 		c.close("send buffer overflow", false)
@@ -506,6 +513,19 @@ func (c *conn) send(pkts ...packet) {
 	c.peakQueued = max(c.peakQueued, c.queued)
 	c.mu.Unlock()
 	c.signal()
+}
+
+// dropQueueLocked empties the queue (handed out, or never to be), giving
+// back its part of the shared bound. The caller holds c.mu.
+func (c *conn) dropQueueLocked() {
+	c.srv.shared.Add(-c.srv.pastShare(c.queued))
+	c.queue, c.queued = nil, 0
+}
+
+// pastShare is what a backlog of queued bytes takes from the shared bound:
+// what passes a connection's own share, one message and a little.
+func (s *Server) pastShare(queued int) int64 {
+	return int64(max(0, queued-(s.opts.MaxMessageBytes+4<<10)))
 }
 
 func (c *conn) signal() {
@@ -539,6 +559,9 @@ func (c *conn) close(reason string, graceful bool) {
 		c.graceful = graceful
 		c.closeReason = reason
 		close(c.closeCh)
+	}
+	if !graceful {
+		c.dropQueueLocked() // never to be sent: its bytes are free now
 	}
 	raw := c.raw
 	c.mu.Unlock()
@@ -620,5 +643,8 @@ func (c *conn) finish() {
 		delete(c.srv.sessions, c.sid)
 	}
 	c.srv.mu.Unlock()
+	c.mu.Lock()
+	c.dropQueueLocked() // what was never sent
+	c.mu.Unlock()
 	c.cancel()
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,6 +52,14 @@ type Options struct {
 	// 8×MaxMessageBytes and 4096.
 	SendBufferBytes   int
 	SendBufferPackets int
+	// SendBufferShared bounds what waits to be sent to all connections
+	// together, past each one's own share (one message of MaxMessageBytes
+	// and a little): a connection whose backlog would take more than is
+	// left is closed, as at its own bound. So clients that do not read
+	// hold at most MaxSessions shares and this, not MaxSessions times
+	// SendBufferBytes; a client that reads never needs more than its
+	// share. Default 64 MiB.
+	SendBufferShared int
 
 	// PingInterval and PingTimeout are Engine.IO's heartbeat: the server
 	// pings every PingInterval and closes a connection whose pong is not
@@ -156,6 +165,10 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
+	// shared is what the connections' backlogs take past their own
+	// shares, against opts.SendBufferShared.
+	shared atomic.Int64
+
 	mu       sync.Mutex
 	closed   bool
 	sessions map[string]*conn // Engine.IO sessions by sid
@@ -185,6 +198,9 @@ func New(opts Options) *Server {
 	}
 	if opts.SendBufferPackets <= 0 {
 		opts.SendBufferPackets = 4096
+	}
+	if opts.SendBufferShared <= 0 {
+		opts.SendBufferShared = 64 << 20
 	}
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 25 * time.Second
@@ -492,7 +508,11 @@ func (s *Server) membersLocked(envID, channelName string) []Member {
 		return out
 	}
 	for _, c := range ch.members {
-		out = append(out, Member{ID: c.sock.id, Data: c.sock.profile, HasData: c.sock.hasProfile})
+		m := Member{ID: c.sock.id, HasData: c.sock.hasProfile}
+		if m.HasData {
+			m.Data = c.sock.profile.value()
+		}
+		out = append(out, m)
 	}
 	return out
 }

@@ -610,3 +610,91 @@ func TestMaxSessions(t *testing.T) {
 		t.Fatalf("handshakes answered %d %d %d, want 200 200 503", a, b, c)
 	}
 }
+
+// A member's data is kept as its JSON, at most maxProfileBytes of it: a
+// larger update is neither kept nor sent.
+func TestProfilesAreBounded(t *testing.T) {
+	f := newFixture(t, Options{})
+	a := f.dial("websocket").mustConnect("dev", "", true)
+	a.emit("join", map[string]any{"channel": "room"})
+	a.expect("channel:join")
+	a.emit("update", map[string]any{"data": map[string]any{"name": "Ann", "n": json.Number("12345678901234567890")}})
+	a.expect("channel:update")
+	want := `[{"id":"` + a.id + `","data":{"n":12345678901234567890,"name":"Ann"}}]`
+	if got := jsonString(f.srv.Members("dev", "room")); got != want {
+		t.Fatalf("Members: %s", got)
+	}
+	// Objects cost far more decoded than as JSON: kept as JSON.
+	many := make([]any, 4000)
+	for i := range many {
+		many[i] = map[string]any{}
+	}
+	a.emit("update", map[string]any{"data": many})
+	a.expect("channel:update")
+	f.srv.mu.Lock()
+	kept := len(f.srv.envs["dev"].sockets[a.id].sock.profile.json)
+	f.srv.mu.Unlock()
+	if kept != 4000*3+1 {
+		t.Fatalf("a profile of 4000 empty objects keeps %d bytes", kept)
+	}
+	a.emit("update", map[string]any{"data": strings.Repeat("x", maxProfileBytes)})
+	a.emit("update", map[string]any{"data": "last"})
+	args := a.expect("channel:update") // the next update sent is the last: the large one was dropped
+	if got := jsonString(args); !strings.Contains(got, `"data":"last"`) {
+		t.Fatalf("after an oversized update: %s", got)
+	}
+}
+
+// Clients that stop reading share one bound past their own shares: they
+// are dropped when it is spent, each still under its own bound, and a
+// client that reads is not; what they took is given back.
+func TestSlowReadersShareOneBound(t *testing.T) {
+	const shared, own = 100 << 10, 64 << 10
+	f := newFixture(t, Options{MaxMessageBytes: 1000, SendBufferBytes: own, SendBufferShared: shared, Logger: testLogger(t)})
+	reader := f.dial("websocket").mustConnect("dev", "reader", true)
+	var slow []*testClient
+	var sessions []*conn
+	for i := range 5 {
+		c := f.dial("polling").mustConnect("dev", fmt.Sprintf("slow%d", i), true)
+		c.stopReading(func() { f.srv.EmitUserEvent("dev", fmt.Sprintf("slow%d", i), "user:update", nil) })
+		slow = append(slow, c)
+		sessions = append(sessions, f.session(c))
+	}
+	// 12 events of 4 KiB: about 50 KiB for each slow client, under its
+	// own bound; 5 of them pass the shared one.
+	pad := strings.Repeat("x", 4<<10)
+	for round := range 12 {
+		for i := range slow {
+			f.srv.EmitUserEvent("dev", fmt.Sprintf("slow%d", i), "user:update", map[string]any{"pad": pad})
+		}
+		if got := f.srv.shared.Load(); got > shared {
+			t.Fatalf("the shared bound holds %d bytes, over %d", got, shared)
+		}
+		f.srv.EmitUserEvent("dev", "reader", "user:update", map[string]any{"round": round})
+		reader.expect("user:update")
+	}
+	dropped := 0
+	for _, sc := range sessions {
+		sc.mu.Lock()
+		peak := sc.peakQueued
+		sc.mu.Unlock()
+		if peak > own {
+			t.Fatalf("a backlog of %d bytes, over its own bound", peak)
+		}
+		if sc.isClosing() {
+			dropped++
+		}
+	}
+	if dropped == 0 || dropped == len(slow) {
+		t.Fatalf("%d of %d slow clients dropped; the shared bound should drop some, not all", dropped, len(slow))
+	}
+	for _, sc := range sessions {
+		sc.close("the test ends", false) // what it holds is never sent
+	}
+	for _, c := range slow {
+		f.waitGone(c)
+	}
+	if got := f.srv.shared.Load(); got != 0 {
+		t.Fatalf("the shared bound still holds %d bytes", got)
+	}
+}

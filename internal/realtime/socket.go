@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,8 +17,8 @@ type sock struct {
 	id          string
 	seq         uint64
 	identity    Identity
-	echo        bool // auth.echoMessages
-	profile     any  // the data of the last update
+	echo        bool    // auth.echoMessages
+	profile     profile // the data of the last update
 	hasProfile  bool
 	channels    []string // in join order
 	connectedAt time.Time
@@ -213,7 +214,7 @@ func echoOf(payload map[string]any, k *sock) bool {
 func memberMessage(k *sock) map[string]any {
 	m := map[string]any{"id": k.id}
 	if k.hasProfile {
-		m["data"] = k.profile
+		m["data"] = k.profile.value()
 	}
 	return m
 }
@@ -371,7 +372,15 @@ func (s *Server) message(e *env, c *conn, payload map[string]any) []Delivery {
 
 func (s *Server) update(e *env, c *conn, payload map[string]any) []Delivery {
 	k := c.sock
-	k.profile, k.hasProfile = payload["data"]
+	if data, ok := payload["data"]; ok {
+		p, fits := newProfile(data)
+		if !fits {
+			return nil // neither kept nor sent (docs/realtime.md#limits)
+		}
+		k.profile, k.hasProfile = p, true
+	} else {
+		k.profile, k.hasProfile = profile{}, false
+	}
 	echo := echoOf(payload, k)
 	var ds []Delivery
 	for _, name := range k.channels {
@@ -443,4 +452,45 @@ func (s *Server) removeConn(c *conn) {
 		s.log.Debug("realtime: disconnected", "env", k.identity.EnvID, "socket", k.id, "reason", reason)
 	}
 	s.notify(ds...)
+}
+
+// maxProfileBytes bounds a member's data (of its last update): its JSON
+// and its Buffers. A larger update is neither kept nor sent.
+const maxProfileBytes = 16 << 10
+
+// profile is a socket's data, kept encoded, as socket.io sends it (JSON,
+// with its Buffers apart): decoded Go values would cost twenty times the
+// bytes of their JSON, for as long as the connection lasts.
+type profile struct {
+	json json.RawMessage
+	atts [][]byte
+}
+
+// newProfile encodes v, or reports that it is larger than maxProfileBytes.
+func newProfile(v any) (profile, bool) {
+	var atts [][]byte
+	b, err := json.Marshal(deconstruct(v, &atts))
+	n := len(b)
+	for _, a := range atts {
+		n += len(a)
+	}
+	if err != nil || n > maxProfileBytes {
+		return profile{}, false
+	}
+	return profile{json: b, atts: atts}, true
+}
+
+// value decodes the profile afresh, for one message.
+func (p profile) value() any {
+	dec := json.NewDecoder(bytes.NewReader(p.json))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return nil
+	}
+	v, err := reconstruct(v, p.atts)
+	if err != nil {
+		return nil
+	}
+	return v
 }
