@@ -127,6 +127,9 @@ func TestRefusedRequestsCreateNoEnvironment(t *testing.T) {
 		h.do("POST", env+"/_api/rest/v1/auth/signin-email", hdr{"X-Client-Key": "good", "Content-Type": "application/json"},
 			`{"email":"nobody@example.com","password":"nope"}`).wantStatus(t, 401)
 		h.do("GET", env+"/_auth/google?email=not-an-email", nil, nil).wantStatus(t, 200) // the consent page again
+		// Another site's page navigating to the control plane (a link, a
+		// frame) reads, and keeps nothing it made.
+		h.do("GET", env+"/_emulator/inbox/sms", hdr{"Authorization": "Bearer tok", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}, nil).wantStatus(t, 200)
 	}
 	if got := strings.Join(h.em.Environments(), ","); got != "default" {
 		t.Fatalf("failed requests created environments: %s", got)

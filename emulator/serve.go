@@ -168,6 +168,11 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err := validateRequest(e.spec, rr, route, pathParams, body); err != nil {
 		return nil, err
 	}
+	// A page of another site may navigate to the control plane (a link to
+	// the inbox page); all else of it was refused above. Such a visit never
+	// keeps an environment it made, so other sites cannot use up
+	// --max-environments through the developer's browser.
+	x.unchanged = op.control && r.Header.Get("Sec-Fetch-Site") == "cross-site"
 	c := &call{e: e, operation: x.operation, envID: envID, r: rr, body: body, prefix: prefix, params: pathParams}
 	if op.global {
 		c.now = e.clock.Now().UTC()
@@ -203,7 +208,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 		return op.handler(c)
 	}
 	reply, err := e.runLocked(op, c)
-	x.unchanged = c.unchanged
+	x.unchanged = x.unchanged || c.unchanged
 	return reply, err
 }
 
