@@ -104,7 +104,7 @@ func (s *Server) handshakeData(sid string, upgrades []string) []byte {
 func (s *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	c := s.newConn(r, "polling")
 	if !s.register(c) {
-		http.Error(w, "realtime server closed or full", http.StatusServiceUnavailable)
+		httpError(w, http.StatusServiceUnavailable, "realtime server closed or full")
 		return
 	}
 	s.log.Debug("realtime: engine open", "sid", c.sid, "transport", "polling")
@@ -425,7 +425,7 @@ func (c *conn) receivePost(w http.ResponseWriter, r *http.Request) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			c.close("message too big", false)
-			http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+			httpError(w, http.StatusRequestEntityTooLarge, "payload too large")
 			return
 		}
 		c.close("transport error", false)

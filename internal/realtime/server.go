@@ -261,6 +261,14 @@ func eioError(w http.ResponseWriter, code int) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"code": code, "message": message})
 }
 
+// httpError answers a refusal that has no Engine.IO code (a body too
+// large, the server closed or full) as JSON too, with its HTTP status.
+func httpError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"message": message})
+}
+
 // ServeHTTP serves Engine.IO 4 requests (long-polling GET and POST, and
 // WebSocket upgrades) wherever it is mounted: mount it at Path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -306,7 +314,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Sessions still closing are served (a poll carries their close
 		// packet); new ones are not.
 		s.mu.Unlock()
-		http.Error(w, "realtime server closed", http.StatusServiceUnavailable)
+		httpError(w, http.StatusServiceUnavailable, "realtime server closed")
 		return
 	}
 	s.wg.Add(1)

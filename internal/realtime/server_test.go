@@ -418,8 +418,9 @@ func TestMessageTooBigClosesConnection(t *testing.T) {
 			c.expect("fits")
 			if tr == "polling" {
 				pkts, _ := encodeSIO(sioEvent, -1, []any{"message", map[string]any{"eventName": "big", "message": strings.Repeat("x", 1000)}})
-				if status, _ := c.httpDo(http.MethodPost, c.pollURL(), encodePayload(pkts)); status != http.StatusRequestEntityTooLarge {
-					t.Fatalf("POST status %d, want 413", status)
+				if status, body := c.httpDo(http.MethodPost, c.pollURL(), encodePayload(pkts)); status != http.StatusRequestEntityTooLarge ||
+					strings.TrimSpace(string(body)) != `{"message":"payload too large"}` {
+					t.Fatalf("POST status %d, want 413 with a JSON body: %s", status, body)
 				}
 			} else {
 				c.emit("message", map[string]any{"eventName": "big", "message": strings.Repeat("x", 1000)})
