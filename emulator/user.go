@@ -42,11 +42,16 @@ type user struct {
 }
 
 // size is the user's estimated size, its indexes included.
+// userDataEntry is what one key of user data costs beside its text: its
+// map entry (with the table's room to grow) and two small allocations.
+// Measured: users of 80000 short keys hold about 159 bytes a key in all.
+const userDataEntry = 150
+
 func (u *user) size() int64 {
 	n := userOverhead + 2*textSize(u.id, u.email, u.phone) + textSize(u.name, u.provider, u.providerID, u.pinnedCode) +
 		int64(len(u.salt)+len(u.hash))
 	for k, v := range u.extra {
-		n += int64(len(k)+len(v)) + 48
+		n += int64(len(k)+len(v)) + userDataEntry
 	}
 	return n
 }
