@@ -157,6 +157,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	logger.Info(fmt.Sprintf("altogic-emulator %s listening on %s with %d fixture users; inbox at %s/_emulator/",
 		emulator.Version, baseURL, em.UserCount(), publicURL),
 		"url", baseURL, "users", em.UserCount(), "fixtures", fxName, "inbox", publicURL+"/_emulator/")
+	if cfg.adminToken != "" {
+		logger.Info("the control plane wants the admin token: in a browser, open " + publicURL + "/_emulator/?admin_token=<token>")
+	}
 	if cfg.importFile != "" {
 		logger.Info("imported state", "file", cfg.importFile, "environments", len(em.Environments()))
 	}

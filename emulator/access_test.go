@@ -233,7 +233,8 @@ func TestAdminToken(t *testing.T) {
 	var logs bytes.Buffer
 	h := newHarnessWith(t, Options{AdminToken: "s3cret-admin", Logger: newTextLogger(&logs)})
 	for _, path := range []string{"/_emulator/users", "/_emulator/", "/api/v2/messages", "/e:x/_emulator/config"} {
-		h.do("GET", path, nil, nil).wantError(t, 401, "admin_token_required", "")
+		h.do("GET", path, nil, nil).wantError(t, 401, "admin_token_required",
+			"The control API needs the admin token (--admin-token): send 'Authorization: Bearer <token>', or, in a browser's address bar, add ?admin_token=<token> to the page's URL.")
 		h.do("GET", path, hdr{"Authorization": "Bearer wrong"}, nil).wantError(t, 401, "invalid_admin_token", "")
 		h.do("GET", path, hdr{"Authorization": "Basic czNjcmV0"}, nil).wantError(t, 401, "invalid_admin_token", "")
 		h.do("GET", path, hdr{"Authorization": "Bearer s3cret-admin"}, nil).wantStatus(t, 200)

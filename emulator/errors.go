@@ -249,7 +249,7 @@ var (
 	errCrossSite = clientError(http.StatusForbidden, codeForbiddenOrigin,
 		"The control plane does not answer cross-site requests from browsers (Sec-Fetch-Site: cross-site). If the page is yours, start the emulator with --cors-origin set to its origin.")
 	errAdminTokenRequired = clientError(http.StatusUnauthorized, "admin_token_required",
-		"The control API needs the admin token (--admin-token): send 'Authorization: Bearer <token>'.")
+		"The control API needs the admin token (--admin-token): send 'Authorization: Bearer <token>', or, in a browser's address bar, add ?admin_token=<token> to the page's URL.")
 	errAdminTokenScheme = clientError(http.StatusUnauthorized, codeInvalidAdminToken,
 		"The control API takes the admin token as 'Authorization: Bearer <token>'.")
 	errInvalidAdminToken = clientError(http.StatusUnauthorized, codeInvalidAdminToken,
