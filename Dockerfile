@@ -1,6 +1,6 @@
 # altogic-emulator: a static binary in an empty image, run as a non-root user.
 #   docker build -t altogic-emulator .
-#   docker run --rm -p 8484:8484 altogic-emulator
+#   docker run --rm -p 127.0.0.1:8484:8484 altogic-emulator
 # The builder image is a build argument, for machines that build from a
 # mirror or a local Go image: --build-arg GO_IMAGE=my.registry/golang:1.26.
 ARG GO_IMAGE=golang:1.26

@@ -199,6 +199,23 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
+	switch c.relay.TLS {
+	case "", "none", "starttls", "tls":
+	default:
+		return c, fmt.Errorf("--smtp-tls must be none, starttls or tls (or empty: STARTTLS when offered), not %q", c.relay.TLS)
+	}
+	if c.relay.Addr == "" {
+		// The relay's settings without a relay are a slip: say so, rather
+		// than deliver nothing in silence.
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"--smtp-username", c.relay.Username != ""}, {"--smtp-password", c.relay.Password != ""}, {"--smtp-tls", c.relay.TLS != ""}, {"--smtp-insecure", c.relay.InsecureSkipVerify}} {
+			if f.set {
+				return c, fmt.Errorf("%s is a setting of the SMTP relay, and --smtp-relay is not set", f.name)
+			}
+		}
+	}
 	return c, nil
 }
 
