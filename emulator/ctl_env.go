@@ -45,7 +45,7 @@ func (e *Emulator) listUsers(c *call) (any, error) {
 		if !users[i].signUpAt.Equal(users[j].signUpAt) {
 			return users[i].signUpAt.Before(users[j].signUpAt)
 		}
-		return users[i].id < users[j].id
+		return users[i].seq < users[j].seq
 	})
 	w := c.e.answers.newAnswer()
 	if !w.add([]byte(`{"users":`)) {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,19 @@ func TestControlResetUsersAndConfig(t *testing.T) {
 	h.do("GET", "/_emulator/users", nil, nil).wantStatus(t, 200).json(t, &list)
 	if len(list.Users) != 5 {
 		t.Fatalf("%d fixture users", len(list.Users))
+	}
+	// Users made at one instant are listed in the order they were made:
+	// the fixtures', in every environment.
+	for _, env := range []string{"", "/e:other"} {
+		var l struct{ Users []map[string]any }
+		h.do("GET", env+"/_emulator/users", nil, nil).wantStatus(t, 200).json(t, &l)
+		var got []string
+		for _, u := range l.Users {
+			got = append(got, fmt.Sprint(u["email"], u["phone"]))
+		}
+		if want := "[verified@example.com<nil> unverified@example.com<nil> <nil>+15555555555 <nil>+15555550100 both@example.com+15555550111]"; fmt.Sprint(got) != want {
+			t.Fatalf("%s: users in the order %v, want the fixtures' %s", env, got, want)
+		}
 	}
 	for _, u := range list.Users {
 		if u["password"] != nil || u["passwordHash"] != nil {

@@ -223,6 +223,7 @@ func (e *Emulator) checkImport(st EnvState) (*importedState, error) {
 			return nil, fmt.Errorf("users[%d]: duplicate %s user id %q", i, u.provider, truncate(u.providerID, 80))
 		}
 		providerIDs[u.provider+"\x00"+u.providerID] = true
+		u.seq = uint64(i + 1) // in the snapshot's order
 		im.users[u.id] = u
 		if u.email != "" {
 			im.byEmail[u.email] = u.id

@@ -58,7 +58,8 @@ type env struct {
 	tokenLimit int
 	// userLimit bounds the users that sign-ups and the control API add.
 	userLimit int
-	userBytes int64 // the users' share of acct
+	userBytes int64  // the users' share of acct
+	userSeq   uint64 // the last user's seq
 	faults    []*fault
 	// exports is the turn of the environment's state exports.
 	exports chan struct{}
@@ -143,8 +144,10 @@ func (en *env) setUsersLocked(users map[string]*user, force bool) error {
 	}
 	en.userBytes = bytes
 	en.users, en.byEmail, en.byPhone = users, map[string]string{}, map[string]string{}
+	en.userSeq = 0
 	for _, u := range users {
 		en.indexUserLocked(u)
+		en.userSeq = max(en.userSeq, u.seq)
 	}
 	return nil
 }
@@ -159,6 +162,7 @@ func (en *env) loadLocked(f *fixtures.Fixtures, now time.Time, force bool) error
 			id = fixtureUserID(en.id, i, fu)
 		}
 		u := newUser(id, fu.Email, fu.Phone, fu.Password, userFromFixture(fu), now)
+		u.seq = uint64(i + 1) // in the fixtures' order
 		users[u.id] = u
 	}
 	if err := en.setUsersLocked(users, force); err != nil {
@@ -188,6 +192,8 @@ func (en *env) addUserLocked(u *user) error {
 		return errStateFull(en.acct.budget.limit)
 	}
 	en.userBytes += u.cost
+	en.userSeq++
+	u.seq = en.userSeq
 	en.users[u.id] = u
 	en.indexUserLocked(u)
 	return nil

@@ -16,7 +16,10 @@ import (
 // this is a test double, and a slow hash such as bcrypt would make every
 // sign-in a thousand times slower for no protection anyone needs here.
 type user struct {
-	id       string
+	id string
+	// seq orders users made at one instant (the fixtures' users): the
+	// order they were made in, in their environment.
+	seq      uint64
 	provider string
 	// providerID is the provider's user id; for "altogic" users, the _id.
 	providerID    string
