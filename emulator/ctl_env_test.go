@@ -61,6 +61,9 @@ func TestControlResetUsersAndConfig(t *testing.T) {
 		t.Fatalf("config %v", cfg)
 	}
 	h.do("PATCH", "/_emulator/config", nil, map[string]any{"emailTokenTTL": "soon"}).wantStatus(t, 400)
+	// A number where a duration goes says what one looks like.
+	h.do("PATCH", "/_emulator/config", nil, map[string]any{"emailTokenTTL": 60}).
+		wantError(t, 400, "validation_error", `'emailTokenTTL' must be of type string, such as "1h".`)
 	h.do("PATCH", "/_emulator/config", nil, map[string]any{"redirectUrl": "not a url"}).wantError(t, 400, "invalid_config", "")
 	h.do("PATCH", "/_emulator/config", nil, map[string]any{"minPasswordLength": 10, "maxPasswordLength": 8}).wantError(t, 400, "invalid_config", "")
 	h.do("PATCH", "/_emulator/config", nil, map[string]any{"noSuchSetting": true}).wantError(t, 400, "validation_error", "")

@@ -313,7 +313,15 @@ func errStateFull(limit int64) *apiError {
 
 func errTooManyEnvironments(limit int) *apiError {
 	return clientError(http.StatusTooManyRequests, "too_many_environments", fmt.Sprintf(
-		"The emulator already holds %d environments beside the default one, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", limit))
+		"The emulator already holds %s beside the default one, its limit (--max-environments). Delete some with DELETE /e:{envId}/_emulator/environment, or start it with a higher limit.", plural(limit, "environment")))
+}
+
+// plural is "1 environment", "2 environments".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func errTooManyUsers(limit int) *apiError {

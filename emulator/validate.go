@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -144,7 +145,11 @@ func schemaMessage(field string, se *openapi3.SchemaError) string {
 		}
 	case "type":
 		if se.Schema != nil && se.Schema.Type != nil {
-			return fmt.Sprintf("%s must be of type %s.", label(field), strings.Join(se.Schema.Type.Slice(), " or "))
+			such := ""
+			if ex, err := json.Marshal(se.Schema.Example); se.Schema.Example != nil && err == nil {
+				such = ", such as " + string(ex)
+			}
+			return fmt.Sprintf("%s must be of type %s%s.", label(field), strings.Join(se.Schema.Type.Slice(), " or "), such)
 		}
 	case "enum":
 		if se.Schema != nil {

@@ -574,7 +574,9 @@ func document() *openapi3.T {
 	v12 := &openapi3.Schema{
 		Type: &openapi3.Types{"object"},
 		Properties: openapi3.Schemas{
-			"accessTokenTTL": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+			"accessTokenTTL": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Example: "1h"},
+			},
 			"emailAuth": &openapi3.SchemaRef{
 				Value: &openapi3.Schema{
 					Type:        &openapi3.Types{"boolean"},
@@ -586,6 +588,7 @@ func document() *openapi3.T {
 				Value: &openapi3.Schema{
 					Type:        &openapi3.Types{"string"},
 					Description: "A Go duration such as 1h or 90s.",
+					Example:     "1h",
 				},
 			},
 			"maxPasswordLength": &openapi3.SchemaRef{
@@ -602,9 +605,13 @@ func document() *openapi3.T {
 			},
 			"phoneConfirmation": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"boolean"}}},
 			"redirectUrl":       &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
-			"sessionTTL":        &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
-			"signInWithCode":    &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"boolean"}}},
-			"smsCodeTTL":        &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+			"sessionTTL": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Example: "720h"},
+			},
+			"signInWithCode": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"boolean"}}},
+			"smsCodeTTL": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Example: "10m"},
+			},
 		},
 		AdditionalProperties: openapi3.BoolSchema{Has: ptrTo[bool](false)},
 	}
