@@ -81,6 +81,9 @@
 // testdata/corpus.jsonl holds answers recorded from validator.js 13.11.0
 // (testdata/gen.mjs writes it) and TestAgainstValidatorJS compares this
 // package with a live copy of the library.
+//
+// The tables generated from validator.js, and the rules that follow its
+// code, are under its MIT licence (LICENSE.validator).
 package validatorjs
 
 //go:generate go run ./gen

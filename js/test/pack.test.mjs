@@ -36,7 +36,7 @@ test("npm pack, install into a fresh project, run a script and the README's exam
   const packed = JSON.parse((await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: kitRoot })).stdout)[0];
   assert.deepEqual(
     packed.files.map((f) => f.path).sort(),
-    ["README.md", "index.d.ts", "index.js", "package.json", "playwright.d.ts", "playwright.js", "types.generated.d.ts"],
+    ["LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "playwright.d.ts", "playwright.js", "types.generated.d.ts"],
   );
   assert.equal(packed.version, "0.1.0");
 
