@@ -2,7 +2,7 @@
 // failures before it, stopping (files written, exit status), the admin token.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { before, test } from "node:test";
@@ -74,11 +74,22 @@ test("stop() waits for the exit: --export-on-exit and --coverage-out are written
   await emu.stop(); // a second stop answers the same
 });
 
+test("startEmulator() rejects when the emulator cannot start, with its error", async () => {
+  await assert.rejects(startEmulator({ args: ["--export-on-exit", join(dir, "no-such-folder", "state.json")] }), (err) => {
+    assert.match(err.message, /exited \(code 1\) before it started/);
+    assert.match(err.message, /--export-on-exit .*no-such-folder.*: the file could not be written when the emulator stops/);
+    return true;
+  });
+});
+
 test("stop() rejects when the emulator exits non-zero, with its stderr", async () => {
-  const emu = await startEmulator({ args: ["--export-on-exit", join(dir, "no-such-folder", "state.json")] });
+  const goes = join(dir, "goes-away");
+  mkdirSync(goes);
+  const emu = await startEmulator({ args: ["--export-on-exit", join(goes, "state.json")] });
+  rmSync(goes, { recursive: true });
   await assert.rejects(emu.stop(), (err) => {
     assert.match(err.message, /exited with code 1/);
-    assert.match(err.message, /no-such-folder/);
+    assert.match(err.message, /goes-away/);
     return true;
   });
 });
