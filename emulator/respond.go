@@ -15,8 +15,8 @@ import (
 // Answers are written within answerWriteTime: a client that stops reading
 // is cut. An answer is built in memory before it is written, and stays
 // there until it is written whole, for up to answerWriteTime when the
-// client does not read. So the bytes of an answer past smallAnswer (lists;
-// a user with a session is less) are counted, and all of them together may
+// client does not read. So the bytes of an answer past smallAnswer (lists,
+// a user with much data) are counted, and all of them together may
 // hold maxAnswersInFlight (one such answer at a time always fits): clients
 // that do not read, or many large lists at once, cannot hold memory without
 // bound. Past it an answer is refused with 503 server_busy, before anything
