@@ -270,3 +270,35 @@ func TestRealtimeLogIsChargedToTheBudget(t *testing.T) {
 		t.Fatalf("the newest event was not kept: %d kept", len(kept))
 	}
 }
+
+// getMembers is a POST that changes nothing: a large answer of it is
+// refused for room like a GET's (members' data of 15 KiB each).
+func TestLargeMembersAnswerIsBounded(t *testing.T) {
+	h := newHarnessWith(t, Options{MaxStateBytes: 1 << 30})
+	post := func(url, body string) {
+		res, err := http.Post(url, "text/plain", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	for range 6 {
+		url := pollOpen(t, h.srv.URL)
+		post(url, `40{"clientKey":"k"}`)
+		post(url, `42["join",{"channel":"big"}]`)
+		post(url, `42["update",{"data":"`+strings.Repeat("d", 15<<10)+`"}]`)
+	}
+	members := func() resp {
+		return h.do("POST", "/_api/rest/v1/realtime/get-members", hdr{"X-Client-Key": "k", "Content-Type": "application/json"}, `{"channel":"big"}`)
+	}
+	var list []map[string]any
+	members().wantStatus(t, 200).json(t, &list)
+	if len(list) != 6 {
+		t.Fatalf("%d members", len(list))
+	}
+	held := h.em.answers.newAnswer()
+	held.add(make([]byte, smallAnswer+maxAnswersInFlight))
+	members().wantError(t, 503, "server_busy", "")
+	held.release()
+	members().wantStatus(t, 200)
+}

@@ -28,6 +28,9 @@ type operation struct {
 	// request alone that is too long to hold the environment for (checking
 	// an imported state). It leaves its result in c.prepared.
 	prepare handlerFunc
+	// reads marks a POST that changes nothing (getMembers): its answer may
+	// be refused for room, as a GET's is.
+	reads bool
 	// misfit, when set, looks at the body before it is validated against
 	// openapi.yaml, to name a well-known mistake (a file of another kind)
 	// where the schema's errors would only list what is missing.
@@ -47,6 +50,7 @@ func (e *Emulator) routes() map[string]operation {
 	// own: the inbox, the journal or the clock only, under their own locks.
 	own := func(h handlerFunc) operation { return operation{handler: h, control: true} }
 	global := func(h handlerFunc) operation { return operation{handler: h, control: true, global: true} }
+	reads := func(op operation) operation { op.reads = true; return op }
 	importState := ctl(e.importState)
 	importState.prepare = e.checkImportBody
 	importState.misfit = allEnvironmentsSnapshot
@@ -81,7 +85,7 @@ func (e *Emulator) routes() map[string]operation {
 		"changePhone":             phone(e.changePhone),
 		"signInWithProvider":      link(e.signInWithProvider),
 		// The realtime manager's one REST call.
-		"getMembers": api(e.getMembers),
+		"getMembers": reads(api(e.getMembers)),
 		// The control API.
 		"health":                  global(e.health),
 		"resetEnvironment":        ctl(e.resetEnvironment),

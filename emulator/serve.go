@@ -73,7 +73,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		// An answer to a call that may have changed state is never refused
 		// for room: the change is made (sign-ins reserve theirs first).
-		changed := r.Method != http.MethodGet && r.Method != http.MethodHead
+		changed := r.Method != http.MethodGet && r.Method != http.MethodHead && !e.ops[x.operation].reads
 		status = e.writeReply(w, x.rc, reply, changed)
 	}
 	e.record(r, &x, status, failure, time.Since(began))
