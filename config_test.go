@@ -153,7 +153,8 @@ func TestStartUpErrors(t *testing.T) {
 		{nil, map[string]string{"ALTOGIC_EMULATOR_LOG_FORMAT": "xml"}, "--log-format must be text or json"},
 		{nil, map[string]string{"ALTOGIC_EMULATOR_INBOX_LIMIT": "abc"}, "ALTOGIC_EMULATOR_INBOX_LIMIT=abc: --inbox-limit wants a whole number (default 1000)"},
 		{nil, map[string]string{"ALTOGIC_EMULATOR_SMTP_INSECURE": "maybe"}, "ALTOGIC_EMULATOR_SMTP_INSECURE=maybe: --smtp-insecure wants true or false"},
-		{[]string{"--smtp-tls", "maybe"}, nil, `--smtp-tls must be none, starttls or tls (or empty: STARTTLS when offered), not "maybe"`},
+		{[]string{"--smtp-tls", "maybe"}, nil, "--smtp-tls is a setting of the SMTP relay, and --smtp-relay is not set"},
+		{[]string{"--smtp-relay", "127.0.0.1:1", "--smtp-tls", "maybe", "--addr", "127.0.0.1:0"}, nil, `SMTP relay TLS mode "maybe" must be none, starttls or tls`},
 		{[]string{"--smtp-username", "u"}, nil, "--smtp-username is a setting of the SMTP relay, and --smtp-relay is not set"},
 		{nil, map[string]string{"ALTOGIC_EMULATOR_SMTP_TLS": "tls"}, "--smtp-tls is a setting of the SMTP relay, and --smtp-relay is not set"},
 	}

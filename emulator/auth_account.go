@@ -200,7 +200,7 @@ func (e *Emulator) signInWithPhone(c *call) (any, error) {
 // done. signInLocked then writes the answer into it.
 func (c *call) roomForSignIn(u *user) (*answer, error) {
 	a := c.e.answers.newAnswer()
-	if !a.reserve(int(u.size()) + signInOverhead) {
+	if !a.reserve(int(u.cost) + signInOverhead) { // its size, kept up to date: no walk over its data
 		a.release()
 		return nil, errAnswersBusy()
 	}

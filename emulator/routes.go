@@ -31,9 +31,9 @@ type operation struct {
 	// reads marks a POST that changes nothing (getMembers): its answer may
 	// be refused for room, as a GET's is.
 	reads bool
-	// misfit, when set, looks at the body before it is validated against
-	// openapi.yaml, to name a well-known mistake (a file of another kind)
-	// where the schema's errors would only list what is missing.
+	// misfit, when set, looks at a body openapi.yaml refused, to name a
+	// well-known mistake (a file of another kind) where the schema's
+	// errors would only list what is missing.
 	misfit func(body []byte) error
 	// turn makes the call wait for the environment's export turn before
 	// the lock, and keep it until its answer is written: exports take turns.

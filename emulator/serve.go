@@ -73,7 +73,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		// An answer to a call that may have changed state is never refused
 		// for room: the change is made (sign-ins reserve theirs first).
-		changed := r.Method != http.MethodGet && r.Method != http.MethodHead && !e.ops[x.operation].reads
+		changed := r.Method != http.MethodGet && r.Method != http.MethodHead && !x.mayRefuse
 		status = e.writeReply(w, x.rc, reply, changed)
 	}
 	e.record(r, &x, status, failure, time.Since(began))
@@ -105,6 +105,9 @@ type exchange struct {
 	body, bodyRead bool
 	// unchanged is the call's: the handler changed nothing.
 	unchanged bool
+	// mayRefuse marks a POST that only reads: its answer may be refused
+	// for room, as a GET's.
+	mayRefuse bool
 	// fault names the injected fault the call met, for the journal.
 	fault string
 	// rc sets the deadlines of the request's connection.
@@ -160,14 +163,15 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, x *exchange) (a
 	if err != nil {
 		return nil, err
 	}
-	if op.misfit != nil {
-		if err := op.misfit(body); err != nil {
-			return nil, err
-		}
-	}
 	if err := validateRequest(e.spec, rr, route, pathParams, body); err != nil {
+		if op.misfit != nil { // only when refused: a body is parsed once on the way that works
+			if misfit := op.misfit(body); misfit != nil {
+				return nil, misfit
+			}
+		}
 		return nil, err
 	}
+	x.mayRefuse = op.reads
 	// A page of another site may navigate to the control plane (a link to
 	// the inbox page); all else of it was refused above. Such a visit never
 	// keeps an environment it made, so other sites cannot use up
